@@ -1,0 +1,19 @@
+//! State shared by every handler: the world and the request log.
+
+use super::model::World;
+use super::request_log::RequestLog;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub world: Arc<Mutex<World>>,
+    pub log: Arc<RequestLog>,
+}
+
+impl AppState {
+    /// Locks the world. A poisoned lock (a panicking test thread) still yields the data: the world is
+    /// plain data with no invariants a half-finished update could break badly.
+    pub fn world(&self) -> MutexGuard<'_, World> {
+        self.world.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}

@@ -1,0 +1,148 @@
+//! The catalog: one row per action. Parameter names are SentinelOne's own query names
+//! (camelCase, with its `__gt`/`__contains` suffixes), so its API documentation applies as is.
+
+use super::params::{Kind, Param};
+use super::{Action, Op, Role};
+use crate::client::{Items, MAX_PAGE_SIZE};
+
+/// How many items a list action returns when the caller gives no `maxItems`.
+pub const DEFAULT_MAX_ITEMS: usize = 10_000;
+
+const ID_DOC: &str = "The object's id.";
+const TS_DOC: &str = "ISO-8601 UTC timestamp bound: __gt after, __gte at or after, __lt before, __lte at or before.";
+
+const fn ts(name: &'static str) -> Param {
+    Param::query(name, Kind::Timestamp, TS_DOC)
+}
+
+/// Paging controls shared by every list action.
+pub const LIST_CONTROLS: &[Param] = &[
+    Param::control("limit", Kind::Integer { min: 1, max: MAX_PAGE_SIZE as i64 }, "Items per request (default and maximum 1000)."),
+    Param::control("maxItems", Kind::Integer { min: 1, max: 1_000_000 }, "Stop after this many items (default 10000); `more` says whether items remain."),
+    Param::control("cursor", Kind::Text, "Resume from a previous output's `nextCursor`."),
+    Param::query("sortOrder", Kind::Choice(&["asc", "desc"]), "Sort direction."),
+];
+
+/// `GET agents` filters, shared by listing and counting.
+pub const AGENT_FILTERS: &[Param] = &[
+    Param::query("ids", Kind::Ids, "Agent ids."),
+    Param::query("uuids", Kind::Texts, "Agent UUIDs."),
+    Param::query("computerName", Kind::Text, "Exact computer name."),
+    Param::query("computerName__contains", Kind::Texts, "Computer names containing any of these substrings."),
+    Param::query("computerName__like", Kind::Text, "Computer name containing this substring."),
+    Param::query("query", Kind::Text, "Free-text search."),
+    Param::query("accountIds", Kind::Ids, "Account ids."),
+    Param::query("siteIds", Kind::Ids, "Site ids."),
+    Param::query("groupIds", Kind::Ids, "Group ids."),
+    Param::query("isActive", Kind::Bool, "Whether the agent is connected to the console."),
+    Param::query("infected", Kind::Bool, "Whether the agent has at least one active threat."),
+    Param::query("isDecommissioned", Kind::Bool, "Whether the agent is decommissioned."),
+    Param::query("isUninstalled", Kind::Bool, "Whether the agent is uninstalled."),
+    Param::query("isPendingUninstall", Kind::Bool, "Whether an uninstall is pending."),
+    Param::query("isUpToDate", Kind::Bool, "Whether the agent runs the latest version."),
+    Param::query("networkStatuses", Kind::Choices(NETWORK_STATUSES), "Network (isolation) status."),
+    Param::query("networkStatusesNin", Kind::Choices(NETWORK_STATUSES), "Network status not in."),
+    Param::query("scanStatuses", Kind::Choices(&["none", "started", "aborted", "finished"]), "Full disk scan status."),
+    Param::query("mitigationMode", Kind::Choice(&["detect", "protect"]), "Policy mitigation mode."),
+    Param::query("osTypes", Kind::Choices(OS_TYPES), "Operating system families."),
+    Param::query("osTypesNin", Kind::Choices(OS_TYPES), "Operating system families not in."),
+    Param::query("machineTypes", Kind::Choices(MACHINE_TYPES), "Machine types."),
+    Param::query("agentVersions", Kind::Texts, "Exact agent versions."),
+    Param::query("domains", Kind::Texts, "Domains."),
+    Param::query("externalIp__contains", Kind::Texts, "External IPs containing any of these."),
+    Param::query("networkInterfaceInet__contains", Kind::Texts, "Local IPs containing any of these."),
+    Param::query("lastLoggedInUserName__contains", Kind::Texts, "Last logged-in user names containing any of these."),
+    Param::query("activeThreats__gt", Kind::Integer { min: 0, max: 1_000_000 }, "More active threats than this."),
+    ts("createdAt__gt"),
+    ts("createdAt__gte"),
+    ts("createdAt__lt"),
+    ts("createdAt__lte"),
+    ts("updatedAt__gt"),
+    ts("updatedAt__gte"),
+    ts("updatedAt__lt"),
+    ts("updatedAt__lte"),
+    ts("lastActiveDate__gt"),
+    ts("lastActiveDate__lt"),
+    ts("registeredAt__gt"),
+    ts("registeredAt__lt"),
+];
+
+const NETWORK_STATUSES: &[&str] = &["connected", "connecting", "disconnected", "disconnecting"];
+const OS_TYPES: &[&str] = &["windows", "windows_legacy", "linux", "macos"];
+const MACHINE_TYPES: &[&str] = &["unknown", "desktop", "laptop", "server", "kubernetes node", "storage", "kubernetes pod"];
+
+const AGENT_SORT: &[Param] = &[Param::query(
+    "sortBy",
+    Kind::Choice(&["id", "computerName", "createdAt", "updatedAt", "lastActiveDate", "registeredAt", "networkStatus", "siteId", "osType", "agentVersion"]),
+    "Sort field. Incremental readers use updatedAt with sortOrder asc.",
+)];
+
+const ONE_ID: &[Param] = &[Param::control("id", Kind::Id, ID_DOC).required()];
+const NONE: &[Param] = &[];
+
+/// Every action, in the order `describe` lists them.
+pub const ACTIONS: &[Action] = &[
+    Action {
+        name: "connection.check",
+        title: "Test the connection",
+        description: "Reachability, identity, roles, scope and token expiry, as the typed check report (JSON).",
+        role: Role::Viewer,
+        destructive: false,
+        scoped: false,
+        params: &[NONE],
+        op: Op::Native(|client, _| Ok(serde_json::to_value(crate::check::run(client)).unwrap_or_default())),
+    },
+    Action {
+        name: "organizations.tree",
+        title: "Map organisations",
+        description: "The accounts → sites → groups tree the token can see, with licence counts.",
+        role: Role::Viewer,
+        destructive: false,
+        scoped: false,
+        params: &[NONE],
+        op: Op::Native(|client, _| {
+            let tree = crate::organizations::tree(client)?;
+            serde_json::to_value(tree).map_err(|e| crate::Error::Other(e.to_string()))
+        }),
+    },
+    Action {
+        name: "system.info",
+        title: "Console information",
+        description: "The console's version, build, release and latest agent version.",
+        role: Role::Viewer,
+        destructive: false,
+        scoped: false,
+        params: &[NONE],
+        op: Op::Read { path: "system/info" },
+    },
+    Action {
+        name: "agents.list",
+        title: "List agents",
+        description: "Agents matching the filters, following cursors to the end or to maxItems.",
+        role: Role::Viewer,
+        destructive: false,
+        scoped: true,
+        params: &[AGENT_FILTERS, AGENT_SORT, LIST_CONTROLS],
+        op: Op::List { path: "agents", items: Items::Data, page_cap: MAX_PAGE_SIZE },
+    },
+    Action {
+        name: "agents.count",
+        title: "Count agents",
+        description: "How many agents match the filters.",
+        role: Role::Viewer,
+        destructive: false,
+        scoped: true,
+        params: &[AGENT_FILTERS],
+        op: Op::Count { path: "agents/count" },
+    },
+    Action {
+        name: "agents.get",
+        title: "Get an agent",
+        description: "One agent by id, with every field SentinelOne returns.",
+        role: Role::Viewer,
+        destructive: false,
+        scoped: true,
+        params: &[ONE_ID],
+        op: Op::One { path: "agents", what: "agent" },
+    },
+];

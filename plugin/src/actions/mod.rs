@@ -1,0 +1,195 @@
+//! The action catalog and the one engine that runs it.
+//!
+//! An action is a row of [`catalog::ACTIONS`]: a name, a role, whether it is destructive, its
+//! parameters, and an [`Op`] saying which kind of SentinelOne call it is. The engine validates the
+//! input against the parameters, applies the configuration's scope pins, sends the request(s),
+//! and shapes the output, the same way for every row. Adding an endpoint is adding a row.
+
+pub mod catalog;
+pub mod params;
+
+use crate::Error;
+use crate::client::{Bound, Client, Items, Query, data_object};
+use crate::config::ScopePins;
+use params::{Param, input_schema, to_query, validate};
+use serde_json::{Map, Value, json};
+
+/// SentinelOne's built-in roles, least privileged first (mirrors the WIT `role`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    Viewer,
+    Soc,
+    It,
+    IncidentResponse,
+    Admin,
+}
+
+/// Which kind of SentinelOne call an action is.
+#[derive(Clone, Copy)]
+pub enum Op {
+    /// `GET path` returning one object in `data` (e.g. `system/info`).
+    Read { path: &'static str },
+    /// `GET path` with filters, following cursors: the output is a listing.
+    List { path: &'static str, items: Items, page_cap: u32 },
+    /// `GET path` with filters returning `data.total`.
+    Count { path: &'static str },
+    /// `GET path?ids=<id>` expecting exactly one item: SentinelOne's way to get one object by id
+    /// where no `/{id}` route exists or where the list shape is richer.
+    One { path: &'static str, what: &'static str },
+    /// Plain Rust for what is not a single call (the connection test, the organisation tree).
+    Native(fn(&Client, &Map<String, Value>) -> Result<Value, Error>),
+}
+
+/// One row of the catalog.
+#[derive(Clone, Copy)]
+pub struct Action {
+    pub name: &'static str,
+    pub title: &'static str,
+    pub description: &'static str,
+    pub role: Role,
+    pub destructive: bool,
+    /// Whether the configuration's scope pins are added to the request (endpoints that accept
+    /// `accountIds`/`siteIds`).
+    pub scoped: bool,
+    /// The parameters, as groups of shared slices (filters, then paging controls, ...).
+    pub params: &'static [&'static [Param]],
+    pub op: Op,
+}
+
+impl Action {
+    /// `agents.list` → `agents`.
+    pub fn family(&self) -> &'static str {
+        self.name.split('.').next().unwrap_or(self.name)
+    }
+
+    pub fn params(&self) -> Vec<&'static Param> {
+        self.params.iter().flat_map(|group| group.iter()).collect()
+    }
+
+    /// The input's JSON Schema (draft 2020-12).
+    pub fn input_schema(&self) -> Value {
+        input_schema(self.title, &self.params())
+    }
+}
+
+/// The action called `name`.
+pub fn find(name: &str) -> Option<&'static Action> {
+    catalog::ACTIONS.iter().find(|a| a.name == name)
+}
+
+/// Runs `name` with the JSON text `input` and returns the output JSON.
+pub fn invoke(client: &Client, name: &str, input: &str) -> Result<Value, Error> {
+    let action = find(name).ok_or_else(|| Error::invalid_input(format!("unknown action `{name}`; `describe` lists them")))?;
+    let params = action.params();
+    let fields = validate(&params, input)?;
+    let mut query = to_query(&params, &fields);
+    if action.scoped {
+        confine(&mut query, &client.config.scope)?;
+    }
+    match action.op {
+        Op::Read { path } => Ok(Value::Object(data_object(&client.get(path, &query)?)?.clone())),
+        Op::Count { path } => {
+            let data = client.get(path, &query)?;
+            let total = data_object(&data)?.get("total").and_then(Value::as_u64);
+            let total = total.ok_or_else(|| Error::UnexpectedResponse("expected `data.total` to be a count".into()))?;
+            Ok(json!({ "total": total }))
+        }
+        Op::One { path, what } => {
+            let id = fields.get("id").and_then(Value::as_str).unwrap_or_default();
+            query.set("ids", id);
+            let listing = client.list(path, &query, Items::Data, Bound { page_size: 2, max_items: 2 })?;
+            match listing.items.as_slice() {
+                [one] => Ok(one.clone()),
+                [] => Err(Error::NotFound(crate::error::Upstream {
+                    status: 200,
+                    title: Some(format!("{what} not found")),
+                    detail: Some(format!("no {what} with id {id} is visible to this token and scope")),
+                    ..Default::default()
+                })),
+                _ => Err(Error::UnexpectedResponse(format!("more than one {what} has id {id}"))),
+            }
+        }
+        Op::List { path, items, page_cap } => {
+            let page_size = control(&fields, "limit").map_or(page_cap, |n| n as u32).min(page_cap);
+            let max_items = control(&fields, "maxItems").map_or(catalog::DEFAULT_MAX_ITEMS, |n| n as usize);
+            if let Some(cursor) = fields.get("cursor").and_then(Value::as_str) {
+                query.set("cursor", cursor);
+            }
+            let listing = client.list(path, &query, items, Bound { page_size, max_items })?;
+            Ok(json!({
+                "items": listing.items,
+                "returned": listing.items.len(),
+                "totalItems": listing.total_items,
+                "more": listing.more,
+                "nextCursor": listing.next_cursor,
+            }))
+        }
+        Op::Native(run) => run(client, &fields),
+    }
+}
+
+fn control(fields: &Map<String, Value>, name: &str) -> Option<u64> {
+    fields.get(name).and_then(Value::as_u64)
+}
+
+/// Confines a query to the configuration's scope pins: a pinned key the caller left out is
+/// filled in; one the caller set must stay inside the pins, or the action is refused.
+pub fn confine(query: &mut Query, pins: &ScopePins) -> Result<(), Error> {
+    for (key, pinned, what) in [("accountIds", &pins.account_ids, "account"), ("siteIds", &pins.site_ids, "site")] {
+        if pinned.is_empty() {
+            continue;
+        }
+        match query.get(key) {
+            None => query.set(key, pinned.join(",")),
+            Some(asked) => {
+                if let Some((i, outside)) = asked.split(',').enumerate().find(|(_, id)| !pinned.iter().any(|p| p == id)) {
+                    return Err(Error::invalid(
+                        format!("/{key}/{i}"),
+                        format!("{what} {outside} is outside the configured scope ({})", pinned.join(", ")),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::tests::{FakeTransport, config};
+    use crate::log::NoLog;
+
+    #[test]
+    fn scope_pins_fill_in_and_refuse_outside_ids() {
+        let pins = ScopePins { account_ids: vec![], site_ids: vec!["11".into(), "12".into()] };
+        let mut q = Query::new();
+        confine(&mut q, &pins).unwrap();
+        assert_eq!(q.get("siteIds"), Some("11,12"));
+        let mut q = Query::new().with("siteIds", "12,99");
+        assert_eq!(
+            confine(&mut q, &pins).unwrap_err(),
+            Error::invalid("/siteIds/1", "site 99 is outside the configured scope (11, 12)")
+        );
+    }
+
+    #[test]
+    fn invalid_input_sends_nothing() {
+        let t = FakeTransport::new(vec![]);
+        let config = config(&[]);
+        let client = Client { transport: &t, config: &config, log: &NoLog };
+        assert!(invoke(&client, "agents.list", r#"{"limit": 5000}"#).is_err());
+        assert!(t.requests.borrow().is_empty());
+    }
+
+    #[test]
+    fn every_catalog_row_has_a_unique_dotted_name_and_a_schema() {
+        let mut names = std::collections::BTreeSet::new();
+        for a in catalog::ACTIONS {
+            assert!(names.insert(a.name), "duplicate {}", a.name);
+            assert!(a.name.contains('.'), "{}", a.name);
+            assert_eq!(a.input_schema()["type"], "object");
+        }
+    }
+}

@@ -1,0 +1,239 @@
+//! Action parameters, declared once: the same declaration yields the JSON Schema that
+//! `describe` publishes, the validation `invoke` runs before any request, and the query string.
+
+use crate::Error;
+use crate::client::Query;
+use crate::config::is_id;
+use crate::time::parse_iso8601;
+use serde_json::{Map, Value, json};
+
+/// The shape of one parameter's value.
+#[derive(Clone, Copy, Debug)]
+pub enum Kind {
+    /// One SentinelOne id (a decimal string).
+    Id,
+    /// A non-empty array of ids, sent comma-separated.
+    Ids,
+    /// A non-empty string.
+    Text,
+    /// A non-empty array of strings, sent comma-separated (so no value may contain a comma).
+    Texts,
+    /// One of the listed values.
+    Choice(&'static [&'static str]),
+    /// A non-empty array of the listed values, sent comma-separated.
+    Choices(&'static [&'static str]),
+    Bool,
+    /// An ISO-8601 UTC timestamp, as SentinelOne's `__gt`/`__lt` filters take them.
+    Timestamp,
+    Integer { min: i64, max: i64 },
+}
+
+/// What the engine does with a parameter's value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Use {
+    /// Sent as the query parameter of the same name.
+    Query,
+    /// Read by the engine itself (`limit`, `maxItems`, `id`, ...), never sent as-is.
+    Control,
+}
+
+/// One input field of an action.
+#[derive(Clone, Copy, Debug)]
+pub struct Param {
+    pub name: &'static str,
+    pub kind: Kind,
+    pub doc: &'static str,
+    pub required: bool,
+    pub usage: Use,
+}
+
+impl Param {
+    pub const fn query(name: &'static str, kind: Kind, doc: &'static str) -> Param {
+        Param { name, kind, doc, required: false, usage: Use::Query }
+    }
+
+    pub const fn control(name: &'static str, kind: Kind, doc: &'static str) -> Param {
+        Param { name, kind, doc, required: false, usage: Use::Control }
+    }
+
+    pub const fn required(self) -> Param {
+        Param { required: true, ..self }
+    }
+
+    fn schema(&self) -> Value {
+        const ID_PATTERN: &str = "^[0-9]{1,20}$";
+        const NO_COMMA: &str = "^[^,]+$";
+        let mut s = match self.kind {
+            Kind::Id => json!({"type": "string", "pattern": ID_PATTERN}),
+            Kind::Ids => json!({"type": "array", "items": {"type": "string", "pattern": ID_PATTERN}, "minItems": 1, "uniqueItems": true}),
+            Kind::Text => json!({"type": "string", "minLength": 1}),
+            Kind::Texts => json!({"type": "array", "items": {"type": "string", "pattern": NO_COMMA}, "minItems": 1, "uniqueItems": true}),
+            Kind::Choice(values) => json!({"type": "string", "enum": values}),
+            Kind::Choices(values) => json!({"type": "array", "items": {"type": "string", "enum": values}, "minItems": 1, "uniqueItems": true}),
+            Kind::Bool => json!({"type": "boolean"}),
+            Kind::Timestamp => json!({"type": "string", "format": "date-time"}),
+            Kind::Integer { min, max } => json!({"type": "integer", "minimum": min, "maximum": max}),
+        };
+        s["description"] = Value::from(self.doc);
+        s
+    }
+
+    /// Checks one value; the error names the field as a JSON pointer.
+    fn check(&self, value: &Value) -> Result<(), Error> {
+        let at = format!("/{}", self.name);
+        let bad = |message: String| Err(Error::invalid(at.clone(), message));
+        // Array kinds: a non-empty array whose every element passes `ok`, named by index when not.
+        let each = |ok: &dyn Fn(&str) -> bool, what: &str| -> Result<(), Error> {
+            let Some(items) = value.as_array().filter(|a| !a.is_empty()) else {
+                return Err(Error::invalid(at.clone(), format!("expected a non-empty array of {what}")));
+            };
+            let mut seen = std::collections::BTreeSet::new();
+            for (i, item) in items.iter().enumerate() {
+                match item.as_str() {
+                    Some(s) if ok(s) && seen.insert(s) => {}
+                    Some(s) if ok(s) => return Err(Error::invalid(format!("{at}/{i}"), "values must be unique")),
+                    _ => return Err(Error::invalid(format!("{at}/{i}"), format!("expected {what}"))),
+                }
+            }
+            Ok(())
+        };
+        match self.kind {
+            Kind::Id => match value.as_str() {
+                Some(id) if is_id(id) => Ok(()),
+                _ => bad("expected a SentinelOne id: a string of digits, e.g. \"1834780238610855645\"".into()),
+            },
+            Kind::Ids => each(&|s| is_id(s), "ids: strings of digits"),
+            Kind::Text => match value.as_str() {
+                Some(s) if !s.is_empty() => Ok(()),
+                _ => bad("expected a non-empty string".into()),
+            },
+            Kind::Texts => each(
+                &|s| !s.is_empty() && !s.contains(','),
+                "non-empty strings without commas (SentinelOne separates array values with commas)",
+            ),
+            Kind::Choice(values) => match value.as_str() {
+                Some(s) if values.contains(&s) => Ok(()),
+                _ => bad(format!("expected one of: {}", values.join(", "))),
+            },
+            Kind::Choices(values) => each(&|s| values.contains(&s), &format!("values among: {}", values.join(", "))),
+            Kind::Bool => match value {
+                Value::Bool(_) => Ok(()),
+                _ => bad("expected true or false".into()),
+            },
+            Kind::Timestamp => match value.as_str().and_then(parse_iso8601) {
+                Some(_) => Ok(()),
+                None => bad("expected an ISO-8601 timestamp, e.g. \"2026-01-31T08:00:00.000000Z\"".into()),
+            },
+            Kind::Integer { min, max } => match value.as_i64() {
+                Some(n) if (min..=max).contains(&n) => Ok(()),
+                _ => bad(format!("expected a whole number from {min} to {max}")),
+            },
+        }
+    }
+
+    /// The value as SentinelOne's query syntax: arrays comma-separated, booleans as words.
+    pub fn query_value(value: &Value) -> String {
+        match value {
+            Value::String(s) => s.clone(),
+            Value::Array(items) => items.iter().map(Self::query_value).collect::<Vec<_>>().join(","),
+            other => other.to_string(),
+        }
+    }
+}
+
+/// The JSON Schema (draft 2020-12) of an input made of `params`.
+pub fn input_schema(title: &str, params: &[&Param]) -> Value {
+    let mut properties = Map::new();
+    for p in params {
+        properties.insert(p.name.to_owned(), p.schema());
+    }
+    let required: Vec<&str> = params.iter().filter(|p| p.required).map(|p| p.name).collect();
+    json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": title,
+        "type": "object",
+        "properties": properties,
+        "required": required,
+        "additionalProperties": false,
+    })
+}
+
+/// Parses and validates an action input against `params`: a JSON object (an empty text means
+/// `{}`), no unknown fields, every required field present, every value of its declared kind.
+pub fn validate(params: &[&Param], input: &str) -> Result<Map<String, Value>, Error> {
+    let input = if input.trim().is_empty() { "{}" } else { input };
+    let value: Value = serde_json::from_str(input).map_err(|e| Error::invalid_input(format!("the input is not JSON: {e}")))?;
+    let Value::Object(fields) = value else {
+        return Err(Error::invalid_input("the input must be a JSON object"));
+    };
+    for (name, value) in &fields {
+        let Some(param) = params.iter().find(|p| p.name == name) else {
+            let known: Vec<&str> = params.iter().map(|p| p.name).collect();
+            return Err(Error::invalid(format!("/{name}"), format!("unknown field; expected one of: {}", known.join(", "))));
+        };
+        param.check(value)?;
+    }
+    if let Some(missing) = params.iter().find(|p| p.required && !fields.contains_key(p.name)) {
+        return Err(Error::invalid(format!("/{}", missing.name), "this field is required"));
+    }
+    Ok(fields)
+}
+
+/// The query parameters among validated `fields`.
+pub fn to_query(params: &[&Param], fields: &Map<String, Value>) -> Query {
+    let mut query = Query::new();
+    for p in params.iter().filter(|p| p.usage == Use::Query) {
+        if let Some(value) = fields.get(p.name) {
+            query.push(p.name, Param::query_value(value));
+        }
+    }
+    query
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const P: &[Param] = &[
+        Param::query("ids", Kind::Ids, "Agent ids."),
+        Param::query("isActive", Kind::Bool, "Active agents only."),
+        Param::query("osTypes", Kind::Choices(&["windows", "linux"]), "OS."),
+        Param::query("computerName__contains", Kind::Texts, "Name parts."),
+        Param::control("id", Kind::Id, "One id.").required(),
+    ];
+
+    fn params() -> Vec<&'static Param> {
+        P.iter().collect()
+    }
+
+    #[test]
+    fn names_the_offending_array_element() {
+        let e = validate(&params(), r#"{"id":"1","ids":["123", 456]}"#).unwrap_err();
+        assert_eq!(e, Error::invalid("/ids/1", "expected ids: strings of digits"));
+    }
+
+    #[test]
+    fn refuses_unknown_fields() {
+        let e = validate(&params(), r#"{"id":"1","siteId":"1"}"#).unwrap_err();
+        assert!(matches!(e, Error::InvalidInput { field: Some(f), .. } if f == "/siteId"));
+    }
+
+    #[test]
+    fn refuses_a_missing_required_field_and_non_objects() {
+        assert_eq!(validate(&params(), "{}").unwrap_err(), Error::invalid("/id", "this field is required"));
+        assert!(matches!(validate(&params(), "[1]"), Err(Error::InvalidInput { field: None, .. })));
+        assert!(matches!(validate(&params(), "{"), Err(Error::InvalidInput { field: None, .. })));
+    }
+
+    #[test]
+    fn refuses_commas_inside_array_values() {
+        let e = validate(&params(), r#"{"id":"1","computerName__contains":["a,b"]}"#).unwrap_err();
+        assert!(matches!(e, Error::InvalidInput { field: Some(f), .. } if f == "/computerName__contains/0"));
+    }
+
+    #[test]
+    fn builds_comma_separated_query_values_and_skips_controls() {
+        let fields = validate(&params(), r#"{"id":"9","ids":["1","2"],"isActive":false,"osTypes":["linux"]}"#).unwrap();
+        assert_eq!(to_query(&params(), &fields).encode(), "ids=1,2&isActive=false&osTypes=linux");
+    }
+}

@@ -1,0 +1,361 @@
+//! The component's edge: the WIT exports, the `wasi:http` transport, the `wasi:config` source
+//! and the `wasi:logging` sink. Everything here translates; the logic lives elsewhere.
+
+use crate::bindings::exports::sentinelone::plugin::{integration, organizations as orgs};
+use crate::bindings::sentinelone::plugin::types as wit;
+use crate::bindings::wasi::config::store;
+use crate::bindings::wasi::http::outgoing_handler;
+use crate::bindings::wasi::http::types::{ErrorCode, Fields, IncomingBody, Method, OutgoingBody, OutgoingRequest, RequestOptions, Scheme};
+use crate::bindings::wasi::io::streams::StreamError;
+use crate::bindings::wasi::logging::logging;
+use crate::check::{self, CheckReport};
+use crate::client::Client;
+use crate::config::{Config, ConfigSource};
+use crate::error::{TransportKind, Upstream};
+use crate::http::{self, MAX_RESPONSE_BYTES, Request, Response, Transport};
+use crate::log::{Level, Log};
+use crate::{Error, actions, organizations};
+
+struct Component;
+
+crate::bindings::export!(Component with_types_in crate::bindings);
+
+/// `wasi:config/store` as the plugin's configuration source.
+struct HostConfig;
+
+impl ConfigSource for HostConfig {
+    fn get(&self, key: &str) -> Result<Option<String>, Error> {
+        store::get(key).map_err(|e| {
+            let why = match e {
+                store::Error::Upstream(m) | store::Error::Io(m) => m,
+            };
+            Error::Configuration(format!("the host could not read `{key}`: {why}"))
+        })
+    }
+}
+
+/// `wasi:logging` as the plugin's log sink.
+struct HostLog;
+
+impl Log for HostLog {
+    fn log(&self, level: Level, message: &str) {
+        let level = match level {
+            Level::Trace => logging::Level::Trace,
+            Level::Debug => logging::Level::Debug,
+            Level::Info => logging::Level::Info,
+            Level::Warn => logging::Level::Warn,
+            Level::Error => logging::Level::Error,
+        };
+        logging::log(level, "sentinelone", message);
+    }
+}
+
+/// `wasi:http/outgoing-handler` as the plugin's transport: one blocking exchange per request.
+struct WasiHttp;
+
+/// Timeouts the plugin asks for; the host clamps them to its policy.
+const CONNECT_TIMEOUT_NS: u64 = 10_000_000_000;
+const FIRST_BYTE_TIMEOUT_NS: u64 = 60_000_000_000;
+const BETWEEN_BYTES_TIMEOUT_NS: u64 = 30_000_000_000;
+
+impl Transport for WasiHttp {
+    fn send(&self, request: &Request) -> Result<Response, Error> {
+        let protocol = |m: &str| Error::Transport { kind: TransportKind::Protocol, message: m.to_owned() };
+        let entries: Vec<(String, Vec<u8>)> = request.headers.iter().map(|(n, v)| (n.clone(), v.as_bytes().to_vec())).collect();
+        let headers = Fields::from_list(&entries).map_err(|e| protocol(&format!("header refused by the host: {e:?}")))?;
+        let outgoing = OutgoingRequest::new(headers);
+        let method = match request.method {
+            http::Method::Get => Method::Get,
+            http::Method::Post => Method::Post,
+            http::Method::Put => Method::Put,
+            http::Method::Delete => Method::Delete,
+        };
+        let scheme = match request.scheme {
+            http::Scheme::Http => Scheme::Http,
+            http::Scheme::Https => Scheme::Https,
+        };
+        let parts_ok = outgoing.set_method(&method).is_ok()
+            && outgoing.set_scheme(Some(&scheme)).is_ok()
+            && outgoing.set_authority(Some(&request.authority)).is_ok()
+            && outgoing.set_path_with_query(Some(&request.path_and_query)).is_ok();
+        if !parts_ok {
+            return Err(protocol("the host refused the request line"));
+        }
+        let options = RequestOptions::new();
+        let _ = options.set_connect_timeout(Some(CONNECT_TIMEOUT_NS));
+        let _ = options.set_first_byte_timeout(Some(FIRST_BYTE_TIMEOUT_NS));
+        let _ = options.set_between_bytes_timeout(Some(BETWEEN_BYTES_TIMEOUT_NS));
+
+        let body = outgoing.body().map_err(|()| protocol("no request body"))?;
+        let pending = outgoing_handler::handle(outgoing, Some(options)).map_err(|e| from_error_code(e, &request.authority))?;
+        if let Some(bytes) = &request.body {
+            let stream = body.write().map_err(|()| protocol("no request body stream"))?;
+            for chunk in bytes.chunks(4096) {
+                stream.blocking_write_and_flush(chunk).map_err(|e| stream_error(e, &request.authority))?;
+            }
+            drop(stream);
+        }
+        OutgoingBody::finish(body, None).map_err(|e| from_error_code(e, &request.authority))?;
+
+        pending.subscribe().block();
+        let response = match pending.get() {
+            Some(Ok(Ok(response))) => response,
+            Some(Ok(Err(code))) => return Err(from_error_code(code, &request.authority)),
+            Some(Err(())) | None => return Err(protocol("the response was already taken")),
+        };
+        let status = response.status();
+        let headers = response
+            .headers()
+            .entries()
+            .into_iter()
+            .map(|(n, v)| (n, String::from_utf8_lossy(&v).into_owned()))
+            .collect();
+        let incoming = response.consume().map_err(|()| protocol("no response body"))?;
+        let stream = incoming.stream().map_err(|()| protocol("no response body stream"))?;
+        let mut body = Vec::new();
+        loop {
+            match stream.blocking_read(64 * 1024) {
+                Ok(chunk) => {
+                    body.extend_from_slice(&chunk);
+                    if body.len() > MAX_RESPONSE_BYTES {
+                        return Err(Error::Transport {
+                            kind: TransportKind::ResponseTooLarge,
+                            message: format!("the response exceeded {MAX_RESPONSE_BYTES} bytes"),
+                        });
+                    }
+                }
+                Err(StreamError::Closed) => break,
+                Err(e) => return Err(stream_error(e, &request.authority)),
+            }
+        }
+        drop(stream);
+        let _ = IncomingBody::finish(incoming);
+        Ok(Response { status, headers, body })
+    }
+}
+
+fn stream_error(error: StreamError, authority: &str) -> Error {
+    match error {
+        StreamError::Closed => Error::Transport { kind: TransportKind::Connection, message: "the stream closed early".into() },
+        StreamError::LastOperationFailed(e) => match crate::bindings::wasi::http::types::http_error_code(&e) {
+            Some(code) => from_error_code(code, authority),
+            None => Error::Transport { kind: TransportKind::Other, message: e.to_debug_string() },
+        },
+    }
+}
+
+/// wasi-http's error codes, folded into what a caller acts on.
+fn from_error_code(code: ErrorCode, authority: &str) -> Error {
+    let kind = match &code {
+        ErrorCode::HttpRequestDenied => {
+            return Error::RequestDenied(format!("the host's policy does not allow requests to {authority}"));
+        }
+        ErrorCode::DnsTimeout
+        | ErrorCode::ConnectionTimeout
+        | ErrorCode::ConnectionReadTimeout
+        | ErrorCode::ConnectionWriteTimeout
+        | ErrorCode::HttpResponseTimeout => TransportKind::Timeout,
+        ErrorCode::DnsError(_) => TransportKind::Dns,
+        ErrorCode::DestinationNotFound
+        | ErrorCode::DestinationUnavailable
+        | ErrorCode::DestinationIpProhibited
+        | ErrorCode::DestinationIpUnroutable
+        | ErrorCode::ConnectionRefused
+        | ErrorCode::ConnectionTerminated
+        | ErrorCode::ConnectionLimitReached => TransportKind::Connection,
+        ErrorCode::TlsProtocolError | ErrorCode::TlsCertificateError | ErrorCode::TlsAlertReceived(_) => TransportKind::Tls,
+        ErrorCode::HttpResponseBodySize(_) | ErrorCode::HttpResponseHeaderSectionSize(_) | ErrorCode::HttpResponseHeaderSize(_) => {
+            TransportKind::ResponseTooLarge
+        }
+        ErrorCode::HttpProtocolError | ErrorCode::HttpResponseIncomplete | ErrorCode::HttpResponseTransferCoding(_) => TransportKind::Protocol,
+        _ => TransportKind::Other,
+    };
+    Error::Transport { kind, message: format!("{code:?} while talking to {authority}") }
+}
+
+/// Loads the configuration and runs `f` with a client; the configuration is read per call, as
+/// every call gets a fresh instance.
+fn with_client<T>(f: impl FnOnce(&Client) -> Result<T, Error>) -> Result<T, Error> {
+    let config = Config::load(&HostConfig)?;
+    let client = Client { transport: &WasiHttp, config: &config, log: &HostLog };
+    f(&client).map_err(|e| e.redacted(config.secret()))
+}
+
+impl integration::Guest for Component {
+    fn describe() -> integration::PluginInfo {
+        integration::PluginInfo {
+            name: crate::NAME.into(),
+            version: crate::VERSION.into(),
+            api_version: crate::API_VERSION.into(),
+            config_keys: crate::config::KEYS
+                .iter()
+                .map(|k| integration::ConfigKey { name: k.name.into(), description: k.description.into(), required: k.required, secret: k.secret })
+                .collect(),
+            actions: actions::catalog::ACTIONS
+                .iter()
+                .map(|a| integration::ActionInfo {
+                    name: a.name.into(),
+                    title: a.title.into(),
+                    description: a.description.into(),
+                    family: a.family().into(),
+                    input_schema: a.input_schema().to_string(),
+                    minimum_role: role(a.role),
+                    destructive: a.destructive,
+                })
+                .collect(),
+        }
+    }
+
+    fn check() -> integration::CheckReport {
+        let report = match Config::load(&HostConfig) {
+            Err(e) => check::configuration_failure(e),
+            Ok(config) => {
+                let client = Client { transport: &WasiHttp, config: &config, log: &HostLog };
+                let mut report = check::run(&client);
+                report.failure = report.failure.map(|e| e.redacted(config.secret()));
+                report
+            }
+        };
+        check_report(report)
+    }
+
+    fn invoke(action: String, input: String) -> Result<String, wit::Error> {
+        with_client(|client| actions::invoke(client, &action, &input)).map(|v| v.to_string()).map_err(error)
+    }
+}
+
+impl orgs::Guest for Component {
+    fn tree() -> Result<orgs::OrganizationTree, wit::Error> {
+        let tree = with_client(organizations::tree).map_err(error)?;
+        let licences = |l: organizations::Licences| orgs::Licences { active: l.active, total: l.total, unlimited: l.unlimited };
+        Ok(orgs::OrganizationTree {
+            all_sites: licences(tree.all_sites),
+            accounts: tree
+                .accounts
+                .into_iter()
+                .map(|a| orgs::Account {
+                    id: a.id,
+                    name: a.name,
+                    state: a.state,
+                    account_type: a.account_type,
+                    active_agents: a.active_agents,
+                    sites: a
+                        .sites
+                        .into_iter()
+                        .map(|s| orgs::Site {
+                            id: s.id,
+                            name: s.name,
+                            state: s.state,
+                            site_type: s.site_type,
+                            licences: licences(s.licences),
+                            groups: s
+                                .groups
+                                .into_iter()
+                                .map(|g| orgs::Group { id: g.id, name: g.name, kind: g.kind, is_default: g.is_default, total_agents: g.total_agents })
+                                .collect(),
+                        })
+                        .collect(),
+                })
+                .collect(),
+        })
+    }
+}
+
+fn role(role: actions::Role) -> integration::Role {
+    match role {
+        actions::Role::Viewer => integration::Role::Viewer,
+        actions::Role::Soc => integration::Role::Soc,
+        actions::Role::It => integration::Role::It,
+        actions::Role::IncidentResponse => integration::Role::IncidentResponse,
+        actions::Role::Admin => integration::Role::Admin,
+    }
+}
+
+fn upstream(u: Upstream) -> wit::UpstreamError {
+    wit::UpstreamError { status: u.status, code: u.code, title: u.title, detail: u.detail }
+}
+
+/// The plugin's error as the WIT variant, case for case.
+fn error(e: Error) -> wit::Error {
+    match e {
+        Error::Unauthorized(u) => wit::Error::Unauthorized(upstream(u)),
+        Error::Forbidden(u) => wit::Error::Forbidden(upstream(u)),
+        Error::NotFound(u) => wit::Error::NotFound(upstream(u)),
+        Error::Upstream(u) => wit::Error::Upstream(upstream(u)),
+        Error::InvalidInput { field, message } => wit::Error::InvalidInput(wit::InvalidInput { field, message }),
+        Error::RateLimited { retry_after_seconds, detail } => wit::Error::RateLimited(wit::RateLimited { retry_after_seconds, detail }),
+        Error::RequestDenied(m) => wit::Error::RequestDenied(m),
+        Error::Transport { kind, message } => wit::Error::Transport(wit::TransportError {
+            kind: match kind {
+                TransportKind::Timeout => wit::TransportKind::Timeout,
+                TransportKind::Connection => wit::TransportKind::Connection,
+                TransportKind::Dns => wit::TransportKind::Dns,
+                TransportKind::Tls => wit::TransportKind::Tls,
+                TransportKind::ResponseTooLarge => wit::TransportKind::ResponseTooLarge,
+                TransportKind::Protocol => wit::TransportKind::Protocol,
+                TransportKind::Other => wit::TransportKind::Other,
+            },
+            message,
+        }),
+        Error::Configuration(m) => wit::Error::Configuration(m),
+        Error::UnexpectedResponse(m) => wit::Error::UnexpectedResponse(m),
+        Error::Other(m) => wit::Error::Other(m),
+    }
+}
+
+fn check_report(r: CheckReport) -> integration::CheckReport {
+    use check::{FindingCode as F, Severity as S, Verdict as V};
+    integration::CheckReport {
+        verdict: match r.verdict {
+            V::Ready => integration::Verdict::Ready,
+            V::ReadyWithWarnings => integration::Verdict::ReadyWithWarnings,
+            V::NotReady => integration::Verdict::NotReady,
+        },
+        summary: r.summary,
+        console: r.console.map(|c| integration::ConsoleInfo { version: c.version, build: c.build, release: c.release }),
+        identity: r.identity.map(|i| integration::Identity {
+            kind: match i.kind {
+                check::IdentityKind::User => integration::IdentityKind::User,
+                check::IdentityKind::ServiceUser => integration::IdentityKind::ServiceUser,
+            },
+            id: i.id,
+            name: i.name,
+            email: i.email,
+            scope: i.scope,
+            roles: i
+                .roles
+                .into_iter()
+                .map(|s| integration::ScopeRole { scope_id: s.scope_id, scope_name: s.scope_name, role_name: s.role_name })
+                .collect(),
+        }),
+        token: r.token.map(|t| integration::TokenLifetime { created_at: t.created_at, expires_at: t.expires_at, days_left: t.days_left }),
+        can_act: r.can_act,
+        findings: r
+            .findings
+            .into_iter()
+            .map(|f| integration::Finding {
+                severity: match f.severity {
+                    S::Info => integration::Severity::Info,
+                    S::Warning => integration::Severity::Warning,
+                    S::Error => integration::Severity::Error,
+                },
+                code: match f.code {
+                    F::ConsoleReachable => integration::FindingCode::ConsoleReachable,
+                    F::ConsoleUnreachable => integration::FindingCode::ConsoleUnreachable,
+                    F::RequestDenied => integration::FindingCode::RequestDenied,
+                    F::TokenValid => integration::FindingCode::TokenValid,
+                    F::TokenRejected => integration::FindingCode::TokenRejected,
+                    F::TokenExpired => integration::FindingCode::TokenExpired,
+                    F::TokenExpiringSoon => integration::FindingCode::TokenExpiringSoon,
+                    F::TokenExpiryUnknown => integration::FindingCode::TokenExpiryUnknown,
+                    F::ReadOnlyRole => integration::FindingCode::ReadOnlyRole,
+                    F::Scope => integration::FindingCode::Scope,
+                    F::ConfigurationInvalid => integration::FindingCode::ConfigurationInvalid,
+                    F::UnexpectedResponse => integration::FindingCode::UnexpectedResponse,
+                },
+                message: f.message,
+            })
+            .collect(),
+        failure: r.failure.map(error),
+    }
+}
