@@ -1,1 +1,276 @@
-fn main(){}
+//! `s1-harness`: load the SentinelOne plugin as a platform would and drive it from a shell.
+//! JSON goes to stdout, logs to stderr. The API token comes from `S1_API_TOKEN` or
+//! `--token-file`, never from a flag value (flags end up in shell history and `ps`).
+
+use anyhow::{Context as _, bail};
+use clap::{Args, Parser, Subcommand};
+use host_harness::simulator::{Simulator, SimulatorOptions, tokens};
+use host_harness::{Connection, Credential, Delivery, PluginError, Runtime, Verdict, report};
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+#[derive(Parser)]
+#[command(name = "s1-harness", version, about = "Run the SentinelOne Wasm plugin under a wasmtime host, against a console or the built-in simulator.")]
+struct Cli {
+    /// The plugin component (default: the one this build produced).
+    #[arg(long, global = true, env = "S1_PLUGIN_WASM")]
+    component: Option<PathBuf>,
+    /// Where precompiled components are cached (default: under target/component).
+    #[arg(long, global = true)]
+    cache_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Print the plugin's description and action catalog (JSON).
+    Describe,
+    /// Test the connection: reachability, identity, roles, token expiry (JSON). Exits 2 when not ready.
+    Check(ConnectionArgs),
+    /// Run an action by name (JSON out). Exits 1 with the typed error on failure.
+    Invoke {
+        /// The action, e.g. agents.list (see `describe`).
+        action: String,
+        /// The input: a JSON text, @FILE, or - for stdin.
+        #[arg(long, default_value = "{}")]
+        input: String,
+        #[command(flatten)]
+        connection: ConnectionArgs,
+    },
+    /// Print the accounts → sites → groups tree (JSON).
+    Organizations(ConnectionArgs),
+    /// Run the SentinelOne simulator on loopback until interrupted.
+    Simulate {
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+        /// Append every request served to this file as JSON lines (Authorization redacted).
+        #[arg(long)]
+        request_log: Option<PathBuf>,
+        #[arg(long, default_value_t = 2500)]
+        agents: usize,
+    },
+    /// Start the simulator, load the plugin, run check, organisation mapping and an agent
+    /// listing, and print a readable report.
+    Demo {
+        /// Also write the simulator's request log here.
+        #[arg(long)]
+        request_log: Option<PathBuf>,
+    },
+}
+
+#[derive(Args)]
+struct ConnectionArgs {
+    /// The console's URL, e.g. https://usea1-acme.sentinelone.net.
+    #[arg(long, env = "S1_URL")]
+    url: String,
+    /// Read the API token from this file (otherwise from the S1_API_TOKEN environment variable).
+    #[arg(long)]
+    token_file: Option<PathBuf>,
+    /// Hand the token to the plugin through its configuration instead of adding the header in
+    /// the host (for comparing with hosts that have no request hook).
+    #[arg(long)]
+    token_in_config: bool,
+    /// Confine every request to these account ids (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    account_ids: Vec<String>,
+    /// Confine every request to these site ids (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    site_ids: Vec<String>,
+    /// Warn when the token expires within this many days (plugin default 30).
+    #[arg(long)]
+    token_warning_days: Option<u32>,
+    /// Allow plain http to a loopback console (the simulator). Never allows remote http.
+    #[arg(long)]
+    allow_loopback_http: bool,
+    /// Wall-clock bound on one call, in seconds.
+    #[arg(long, default_value_t = 300)]
+    call_timeout_secs: u64,
+    /// Memory limit of the plugin instance, in MiB.
+    #[arg(long, default_value_t = 128)]
+    memory_mib: usize,
+    /// Largest response body accepted from the console, in MiB.
+    #[arg(long, default_value_t = 32)]
+    max_response_mib: u64,
+}
+
+impl ConnectionArgs {
+    fn connection(&self) -> anyhow::Result<Connection> {
+        let delivery = if self.token_in_config { Delivery::ConfigStore } else { Delivery::HostHeader };
+        let credential = match &self.token_file {
+            Some(path) => Some(Credential::from_file(path, delivery)?),
+            None => match std::env::var("S1_API_TOKEN") {
+                Ok(token) if !token.trim().is_empty() => Some(Credential::new(&token, delivery)?),
+                _ => None,
+            },
+        };
+        if credential.is_none() {
+            tracing::warn!("no API token: set S1_API_TOKEN or pass --token-file");
+        }
+        let mut connection = Connection::new(&self.url, credential)?;
+        connection.account_ids.clone_from(&self.account_ids);
+        connection.site_ids.clone_from(&self.site_ids);
+        connection.token_warning_days = self.token_warning_days;
+        connection.policy.allow_loopback_http = self.allow_loopback_http;
+        connection.policy.call_timeout = Duration::from_secs(self.call_timeout_secs);
+        connection.policy.memory_limit_bytes = self.memory_mib * 1024 * 1024;
+        connection.policy.http.max_response_bytes = self.max_response_mib * 1024 * 1024;
+        Ok(connection)
+    }
+}
+
+fn read_input(input: &str) -> anyhow::Result<String> {
+    if input == "-" {
+        let mut text = String::new();
+        std::io::stdin().read_to_string(&mut text)?;
+        Ok(text)
+    } else if let Some(path) = input.strip_prefix('@') {
+        std::fs::read_to_string(path).with_context(|| format!("reading the input file {path}"))
+    } else {
+        Ok(input.to_owned())
+    }
+}
+
+fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}
+
+fn load(cli: &Cli) -> anyhow::Result<Runtime> {
+    let component = cli.component.clone().unwrap_or_else(|| PathBuf::from(host_harness::runtime::BUILT_COMPONENT));
+    let cache = cli.cache_dir.clone().unwrap_or_else(|| PathBuf::from(host_harness::runtime::DEFAULT_CACHE_DIR));
+    let runtime = Runtime::load(&component, Some(&cache))?;
+    tracing::info!(
+        from_cache = runtime.load.from_cache,
+        ms = runtime.load.duration.as_secs_f64() * 1e3,
+        bytes = runtime.load.component_bytes,
+        "component loaded"
+    );
+    Ok(runtime)
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,plugin=info".into()))
+        .init();
+    let cli = Cli::parse();
+    match run(&cli).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(3)
+        }
+    }
+}
+
+async fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
+    match &cli.command {
+        Command::Describe => {
+            print_json(&load(cli)?.describe().await?)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Check(args) => {
+            let outcome = load(cli)?.check(&args.connection()?).await?;
+            print_json(&outcome.value)?;
+            Ok(if outcome.value.verdict == Verdict::NotReady { ExitCode::from(2) } else { ExitCode::SUCCESS })
+        }
+        Command::Invoke { action, input, connection } => {
+            let input = read_input(input)?;
+            let outcome = load(cli)?.invoke(&connection.connection()?, action, &input).await?;
+            plugin_result(outcome.value.map(|json| serde_json::from_str(&json).unwrap_or(serde_json::Value::String(json))))
+        }
+        Command::Organizations(args) => {
+            let outcome = load(cli)?.organizations(&args.connection()?).await?;
+            plugin_result(outcome.value)
+        }
+        Command::Simulate { port, request_log, agents } => {
+            let simulator = Simulator::start(SimulatorOptions { port: *port, agents: *agents, ..SimulatorOptions::default() })?;
+            if let Some(path) = request_log {
+                simulator.set_request_log_file(path)?;
+            }
+            eprintln!("SentinelOne simulator listening on {}", simulator.base_url());
+            eprintln!("tokens: admin={} viewer={} expiring={} expired={}", tokens::ADMIN, tokens::VIEWER, tokens::EXPIRING, tokens::EXPIRED);
+            eprintln!("try: S1_API_TOKEN=<admin> s1-harness check --url {} --allow-loopback-http", simulator.base_url());
+            tokio::signal::ctrl_c().await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Demo { request_log } => demo(cli, request_log.as_deref()).await,
+    }
+}
+
+/// Prints a plugin result: the value, or `{"error": …}` with exit code 1.
+fn plugin_result<T: serde::Serialize>(result: Result<T, PluginError>) -> anyhow::Result<ExitCode> {
+    match result {
+        Ok(value) => {
+            print_json(&value)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(error) => {
+            print_json(&serde_json::json!({ "error": error }))?;
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+async fn demo(cli: &Cli, request_log: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let simulator = Simulator::start(SimulatorOptions::default())?;
+    let runtime = load(cli)?;
+    let mut connection = Connection::new(&simulator.base_url(), Some(Credential::new(tokens::ADMIN, Delivery::HostHeader)?))?;
+    connection.policy.allow_loopback_http = true;
+
+    println!("SentinelOne plugin demo");
+    println!("=======================");
+    println!(
+        "component  {} KiB, {} in {:.1} ms",
+        runtime.load.component_bytes / 1024,
+        if runtime.load.from_cache { "loaded precompiled" } else { "compiled with Cranelift" },
+        runtime.load.duration.as_secs_f64() * 1e3
+    );
+    println!("console    {} (simulator; the token is added by the host, never seen by the plugin)\n", simulator.base_url());
+
+    let check = runtime.check(&connection).await?;
+    println!("1. Connection check ({:.1} ms)", ms(check.elapsed));
+    print!("{}", report::check(&check.value));
+
+    let tree = runtime.organizations(&connection).await?;
+    println!("\n2. Organisation mapping ({:.1} ms, {} requests)", ms(tree.elapsed), tree.outbound.len());
+    let tree_value = tree.value.map_err(|e| anyhow::anyhow!("organisation tree failed: {e:?}"))?;
+    print!("{}", report::tree(&tree_value));
+
+    let started = Instant::now();
+    let all = runtime.invoke(&connection, "agents.list", r#"{"maxItems": 100000}"#).await?;
+    let all_json: serde_json::Value = serde_json::from_str(&all.value.map_err(|e| anyhow::anyhow!("agents.list failed: {e:?}"))?)?;
+    let items = all_json["items"].as_array().cloned().unwrap_or_default();
+    let unique: std::collections::BTreeSet<&str> = items.iter().filter_map(|a| a["id"].as_str()).collect();
+    println!(
+        "\n3. Agent listing: {} agents in {} pages ({:.1} ms), {} unique ids, more remaining: {}",
+        items.len(),
+        all.outbound.len(),
+        ms(started.elapsed()),
+        unique.len(),
+        all_json["more"]
+    );
+    let filtered = runtime.invoke(&connection, "agents.list", r#"{"osTypes": ["linux"], "isActive": true, "maxItems": 5, "sortBy": "computerName"}"#).await?;
+    let filtered: serde_json::Value = serde_json::from_str(&filtered.value.map_err(|e| anyhow::anyhow!("agents.list failed: {e:?}"))?)?;
+    println!("   active Linux agents (first 5 of {}):", filtered["totalItems"]);
+    print!("{}", report::agents(filtered["items"].as_array().map_or(&[][..], Vec::as_slice)));
+
+    if let Some(path) = request_log {
+        simulator.write_request_log(path)?;
+        println!("\nrequest log written to {}", path.display());
+    }
+    let served = simulator.requests();
+    println!("\nThe simulator served {} requests; none carried a token the plugin could see.", served.len());
+    if check.value.verdict == Verdict::NotReady || unique.len() != items.len() {
+        bail!("the demo found a problem (see above)");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}

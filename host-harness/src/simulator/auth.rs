@@ -15,7 +15,6 @@ use axum::http::request::Parts;
 /// The authenticated caller, extracted from the request (a rejected extraction is the 401).
 #[derive(Clone, Debug)]
 pub struct Caller {
-    pub token_name: &'static str,
     pub user_id: Id,
     pub role: Role,
     pub scope: Scope,
@@ -55,6 +54,6 @@ impl FromRequestParts<AppState> for Caller {
         let header = parts.headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok());
         let world = state.world();
         let user = authenticate(&world, header).ok_or_else(ApiError::unauthorized)?;
-        Ok(Caller { token_name: user.token_name, user_id: user.id, role: user.role, scope: user.scope })
+        Ok(Caller { user_id: user.id, role: user.role, scope: user.scope })
     }
 }

@@ -291,7 +291,7 @@ fn decode_cursor(text: &str, fingerprint: u64) -> Result<Position, ApiError> {
 }
 
 fn whiten(bytes: &[u8], nonce: u8) -> Vec<u8> {
-    let mut rng = SplitMix64::new(0x5e17_1e1_u64 ^ u64::from(nonce).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+    let mut rng = SplitMix64::new(0x05e1_71e1_u64 ^ u64::from(nonce).wrapping_mul(0x9E37_79B9_7F4A_7C15));
     bytes.iter().map(|b| b ^ (rng.next_u64() as u8)).collect()
 }
 

@@ -229,7 +229,8 @@ fn users(rng: &mut SplitMix64, ids: &mut IdSequence, accounts: &[Account], sites
     let first_site = sites[0].id;
     let hours = 3600 * MICROS_PER_SECOND;
     // (name, token, email, full name, role, scope, source, created days ago, expires in micros)
-    let specs: [(&'static str, &'static str, &str, &str, Role, Scope, &'static str, i64, i64); 6] = [
+    type UserSpec = (&'static str, &'static str, &'static str, &'static str, Role, Scope, &'static str, i64, i64);
+    let specs: [UserSpec; 6] = [
         ("admin", tokens::ADMIN, "ada.admin@acme.example", "Ada Admin", Role::Admin, Scope::Tenant, "mgmt", 15, 180 * MICROS_PER_DAY),
         ("expiring", tokens::EXPIRING, "evan.expiring@acme.example", "Evan Expiring", Role::Admin, Scope::Tenant, "mgmt", 170, 10 * MICROS_PER_DAY + 3 * hours),
         ("expired", tokens::EXPIRED, "edith.expired@acme.example", "Edith Expired", Role::Admin, Scope::Tenant, "mgmt", 185, -5 * MICROS_PER_DAY),

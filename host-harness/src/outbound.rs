@@ -1,0 +1,140 @@
+//! The `wasi:http` outgoing-request hook: every request the plugin makes passes here, where the
+//! policy decides, timeouts are clamped, the credential is added, and the response is capped.
+//!
+//! A refusal is `ErrorCode::HttpRequestDenied`, a value the guest handles, never a trap.
+
+use crate::credentials::{Credential, Delivery};
+use crate::policy::{Denial, HttpLimits, Policy};
+use bytes::Bytes;
+use http::header::{AUTHORIZATION, HeaderValue};
+use http_body::{Body, Frame, SizeHint};
+use http_body_util::BodyExt;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use wasmtime_wasi_http::{DEFAULT_FORBIDDEN_HEADERS, Error, ForbiddenHeaderFilter, RequestOptions, WasiBody, WasiHttpHooks};
+
+/// One request the plugin tried to make, as the host saw it (no headers, so no credential).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct OutboundRecord {
+    pub method: String,
+    pub uri: String,
+    /// `None` when allowed, else why it was denied.
+    pub denied: Option<String>,
+}
+
+/// The hook for one store (one call).
+pub struct OutboundHooks {
+    pub policy: Arc<Policy>,
+    pub credential: Option<Credential>,
+    pub records: Arc<Mutex<Vec<OutboundRecord>>>,
+}
+
+impl OutboundHooks {
+    fn record(&self, request: &http::Request<WasiBody>, denied: Option<&Denial>) {
+        let record = OutboundRecord {
+            method: request.method().to_string(),
+            uri: request.uri().to_string(),
+            denied: denied.map(ToString::to_string),
+        };
+        if let Ok(mut records) = self.records.lock() {
+            records.push(record);
+        }
+    }
+
+    fn injects_header(&self) -> bool {
+        matches!(&self.credential, Some(c) if c.delivery == Delivery::HostHeader)
+    }
+}
+
+type ResponseFuture =
+    Box<dyn Future<Output = Result<(http::Response<WasiBody>, Box<dyn Future<Output = Result<(), Error>> + Send>), Error>> + Send>;
+
+impl WasiHttpHooks for OutboundHooks {
+    /// When the host injects the credential, the guest may not set `Authorization` itself: it
+    /// can neither override the host's credential nor smuggle another one out.
+    fn forbidden_header_filter(&mut self) -> ForbiddenHeaderFilter {
+        let forbid_authorization = self.injects_header();
+        Arc::new(move |name| DEFAULT_FORBIDDEN_HEADERS.contains(name) || (forbid_authorization && name == AUTHORIZATION))
+    }
+
+    fn send_request(
+        &mut self,
+        mut request: http::Request<WasiBody>,
+        options: Option<RequestOptions>,
+        _fut: Box<dyn Future<Output = Result<(), Error>> + Send>,
+    ) -> ResponseFuture {
+        if let Err(denial) = self.policy.decide(request.uri()) {
+            tracing::warn!(target: "harness::outbound", method = %request.method(), uri = %request.uri(), %denial, "denied");
+            self.record(&request, Some(&denial));
+            return Box::new(async { Err(Error::HttpRequestDenied) });
+        }
+        self.record(&request, None);
+        if self.injects_header() {
+            if let Some(credential) = &self.credential {
+                let Ok(mut value) = HeaderValue::from_str(&format!("ApiToken {}", credential.expose())) else {
+                    return Box::new(async { Err(Error::InternalError(Some("the credential is not a valid header value".into()))) });
+                };
+                value.set_sensitive(true);
+                request.headers_mut().insert(AUTHORIZATION, value);
+            }
+        }
+        let limits = self.policy.http;
+        let options = clamp(options, &limits);
+        Box::new(async move {
+            let (response, io) = wasmtime_wasi_http::default_send_request(request, Some(options)).await?;
+            if let Some(length) = response.body().size_hint().exact() {
+                if length > limits.max_response_bytes {
+                    return Err(Error::HttpResponseBodySize(Some(length)));
+                }
+            }
+            let response = response.map(|body| Capped { inner: body.boxed_unsync(), left: limits.max_response_bytes, cap: limits.max_response_bytes }.boxed_unsync());
+            Ok((response, Box::new(io) as Box<dyn Future<Output = _> + Send>))
+        })
+    }
+}
+
+fn clamp(options: Option<RequestOptions>, limits: &HttpLimits) -> RequestOptions {
+    let o = options.unwrap_or_default();
+    RequestOptions {
+        connect_timeout: Some(Policy::clamp(o.connect_timeout, limits.connect_timeout)),
+        first_byte_timeout: Some(Policy::clamp(o.first_byte_timeout, limits.first_byte_timeout)),
+        between_bytes_timeout: Some(Policy::clamp(o.between_bytes_timeout, limits.between_bytes_timeout)),
+    }
+}
+
+/// A response body that fails with `HttpResponseBodySize` once it passes the cap, for bodies
+/// whose length is not declared up front (chunked).
+struct Capped {
+    inner: WasiBody,
+    left: u64,
+    cap: u64,
+}
+
+impl Body for Capped {
+    type Data = Bytes;
+    type Error = Error;
+
+    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Error>>> {
+        let polled = Pin::new(&mut self.inner).poll_frame(cx);
+        if let Poll::Ready(Some(Ok(frame))) = &polled {
+            if let Some(data) = frame.data_ref() {
+                let len = data.len() as u64;
+                if len > self.left {
+                    let cap = self.cap;
+                    return Poll::Ready(Some(Err(Error::HttpResponseBodySize(Some(cap)))));
+                }
+                self.left -= len;
+            }
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}

@@ -1,0 +1,91 @@
+//! The demo's human-readable report: what a platform engineer reads to see that it works.
+
+use crate::{CheckReport, OrganizationTree, Severity, Verdict};
+use serde_json::Value;
+use std::fmt::Write as _;
+
+/// The connection test, as lines.
+pub fn check(report: &CheckReport) -> String {
+    let mut out = String::new();
+    let verdict = match report.verdict {
+        Verdict::Ready => "READY",
+        Verdict::ReadyWithWarnings => "READY WITH WARNINGS",
+        Verdict::NotReady => "NOT READY",
+    };
+    let _ = writeln!(out, "  verdict   {verdict}");
+    let _ = writeln!(out, "  summary   {}", report.summary);
+    if let Some(console) = &report.console {
+        let _ = writeln!(out, "  console   version {}", console.version);
+    }
+    if let Some(identity) = &report.identity {
+        let roles: Vec<String> = identity.roles.iter().map(|r| format!("{} @ {}", r.role_name, r.scope_name)).collect();
+        let _ = writeln!(out, "  identity  {} <{}> — {} scope — {}", identity.name, identity.email.as_deref().unwrap_or("-"), identity.scope, roles.join(", "));
+    }
+    if let Some(token) = &report.token {
+        let days = token.days_left.map_or("unknown".to_owned(), |d| format!("{d} days left"));
+        let _ = writeln!(out, "  token     expires {} ({days})", token.expires_at.as_deref().unwrap_or("?"));
+    }
+    let _ = writeln!(out, "  can act   {}", if report.can_act { "yes" } else { "no (read-only)" });
+    for f in &report.findings {
+        let mark = match f.severity {
+            Severity::Info => "·",
+            Severity::Warning => "!",
+            Severity::Error => "✗",
+        };
+        let _ = writeln!(out, "    {mark} {}", f.message);
+    }
+    out
+}
+
+/// The organisation tree, indented.
+pub fn tree(tree: &OrganizationTree) -> String {
+    let mut out = String::new();
+    let count = |n: Option<i64>| n.map_or("-".to_owned(), |n| n.to_string());
+    for account in &tree.accounts {
+        let _ = writeln!(
+            out,
+            "  account {} {:<24} state {:<8} active agents {}",
+            account.id,
+            account.name,
+            account.state.as_deref().unwrap_or("?"),
+            count(account.active_agents)
+        );
+        for site in &account.sites {
+            let _ = writeln!(
+                out,
+                "    site {} {:<24} {:<6} licences {}/{}",
+                site.id,
+                site.name,
+                site.state,
+                count(site.licences.active),
+                count(site.licences.total)
+            );
+            for group in &site.groups {
+                let default = if group.is_default { " (default)" } else { "" };
+                let _ = writeln!(out, "      group {} {}{default} — {} agents", group.id, group.name, count(group.total_agents));
+            }
+        }
+    }
+    let _ = writeln!(out, "  all sites: licences {}/{}", count(tree.all_sites.active), count(tree.all_sites.total));
+    out
+}
+
+/// A few agents as a table.
+pub fn agents(items: &[Value]) -> String {
+    let mut out = String::new();
+    let field = |a: &Value, k: &str| a.get(k).map_or("-".to_owned(), |v| v.as_str().map_or_else(|| v.to_string(), str::to_owned));
+    let _ = writeln!(out, "  {:<20} {:<18} {:<8} {:<13} {:<8} {}", "id", "computer", "os", "network", "active", "site");
+    for a in items {
+        let _ = writeln!(
+            out,
+            "  {:<20} {:<18} {:<8} {:<13} {:<8} {}",
+            field(a, "id"),
+            field(a, "computerName"),
+            field(a, "osType"),
+            field(a, "networkStatus"),
+            field(a, "isActive"),
+            field(a, "siteName")
+        );
+    }
+    out
+}

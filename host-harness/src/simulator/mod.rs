@@ -1,0 +1,176 @@
+//! A SentinelOne Management API v2.1 simulator: a real HTTP server on 127.0.0.1 that behaves like
+//! a console (envelope, pagination, errors, scopes, quirks), so the plugin can be tested without a
+//! tenant. It follows `/work/shared/sentinelone-api.md`; where that reference is unsure, the
+//! choices below are ours and are kept deliberately visible.
+//!
+//! # Endpoints (under `/web/api/v2.1/`)
+//! `GET system/status` (no auth), `GET system/info`, `GET user`, `POST users/api-token-details`,
+//! `GET accounts[/{id}]`, `GET sites[/{id}]`, `GET groups[/{id}]`, `GET agents`, `GET agents/count`,
+//! `POST agents/actions/{disconnect|connect|initiate-scan|abort-scan|fetch-logs|restart-machine|
+//! shutdown|decommission|uninstall|broadcast|move-to-site}`. Anything else: 404 (wrong method: 405),
+//! always with the error envelope.
+//!
+//! # Quirks reproduced on purpose
+//! - End of pages: `nextCursor` is JSON `null` on `agents` and `accounts`, `""` on `sites`, and the
+//!   string `"null"` on `groups` (all three are seen in the wild; clients must treat each as the end).
+//! - `GET sites` returns `data: {"sites": [...], "allSites": {...}}`, not an array.
+//! - `groups` caps `limit` at 300 (others at 1000); above the cap is a 400.
+//! - Cursors are padded standard base64 that always contain `+` and `/` (see [`paging`]), tied to
+//!   the filters and sort: a mis-encoded cursor or one reused with other filters is a 400.
+//! - An empty action filter acts on every agent in scope.
+//!
+//! # Modelling choices
+//! - `skipCount=true` answers `"totalItems": null`; `countOnly=true` answers an empty `data`.
+//! - `users/api-token-details` needs no valid `Authorization` header and knows the expired token
+//!   (see [`users`]). A service user's `GET user` has `"source": "service_user"`.
+//! - Site-scoped users list no accounts; out-of-scope `/{id}` lookups are 404s. See [`accounts`],
+//!   [`agents`] for the rest.
+//! - Seeded timestamps are relative to 2026-03-01T12:00:00Z (deterministic); token expiries are
+//!   relative to the start time (see [`seed`]).
+//! - The request log redacts secrets (see [`request_log`]).
+
+mod accounts;
+mod actions;
+mod agents;
+mod auth;
+mod clock;
+mod errors;
+mod filters;
+mod groups;
+mod model;
+mod paging;
+mod query;
+mod request_log;
+mod rng;
+mod routes;
+mod seed;
+mod sites;
+mod state;
+mod system;
+pub mod tokens;
+mod users;
+
+#[cfg(test)]
+mod tests;
+
+pub use clock::Timestamp;
+pub use model::{Account, Agent, Group, Id, NetworkInterface, PendingStatus, Role, Scope, Site, User, World};
+pub use request_log::RecordedRequest;
+pub use routes::PREFIX;
+
+use anyhow::Context as _;
+use request_log::RequestLog;
+use state::AppState;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+pub struct SimulatorOptions {
+    pub seed: u64,
+    pub agents: usize,
+    /// 0 = any free port.
+    pub port: u16,
+}
+
+impl Default for SimulatorOptions {
+    fn default() -> Self {
+        SimulatorOptions { seed: 42, agents: 2500, port: 0 }
+    }
+}
+
+/// A running simulator on its own thread with its own tokio runtime (so sync and async callers can
+/// both use it). Stops on drop.
+pub struct Simulator {
+    address: SocketAddr,
+    state: AppState,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Simulator {
+    /// Seeds the world and binds `127.0.0.1:port`; returns once the server accepts connections.
+    pub fn start(options: SimulatorOptions) -> anyhow::Result<Simulator> {
+        let world = seed::build(options.seed, options.agents, Timestamp::now());
+        let state = AppState { world: Arc::new(Mutex::new(world)), log: Arc::new(RequestLog::default()) };
+        let listener = std::net::TcpListener::bind(("127.0.0.1", options.port))
+            .with_context(|| format!("simulator: cannot bind 127.0.0.1:{}", options.port))?;
+        listener.set_nonblocking(true)?;
+        let address = listener.local_addr()?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("s1-simulator")
+            .enable_all()
+            .build()
+            .context("simulator: cannot build its tokio runtime")?;
+        let (shutdown, shutdown_rx) = tokio::sync::oneshot::channel::<()>();
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel::<anyhow::Result<()>>();
+        let app = routes::router(state.clone());
+        let thread = std::thread::Builder::new().name("s1-simulator".into()).spawn(move || {
+            runtime.block_on(async move {
+                let listener = match tokio::net::TcpListener::from_std(listener) {
+                    Ok(listener) => listener,
+                    Err(error) => {
+                        let _ = ready_tx.send(Err(error.into()));
+                        return;
+                    }
+                };
+                let _ = ready_tx.send(Ok(()));
+                // Stop as soon as asked: in-flight connections are dropped with the runtime, which
+                // keeps drop quick even when a client holds a keep-alive connection open.
+                tokio::select! {
+                    result = axum::serve(listener, app) => {
+                        if let Err(error) = result {
+                            tracing::error!(%error, "simulator: server stopped");
+                        }
+                    }
+                    _ = shutdown_rx => {}
+                }
+            });
+            runtime.shutdown_background();
+        })?;
+        ready_rx.recv().context("simulator: server thread exited during start-up")??;
+        tracing::info!(%address, agents = options.agents, seed = options.seed, "SentinelOne simulator listening");
+        Ok(Simulator { address, state, shutdown: Some(shutdown), thread: Some(thread) })
+    }
+
+    /// `http://127.0.0.1:PORT` (no trailing slash, no `/web/api/v2.1`).
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.address)
+    }
+
+    /// Every request served, in order.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.state.log.entries()
+    }
+
+    pub fn clear_requests(&self) {
+        self.state.log.clear();
+    }
+
+    /// Writes the log as JSON lines, one [`RecordedRequest`] per line.
+    pub fn write_request_log(&self, path: &Path) -> anyhow::Result<()> {
+        self.state.log.write_to(path)
+    }
+
+    /// Also appends each request to `path` (created or truncated now) as a JSON line as it is served.
+    pub fn set_request_log_file(&self, path: &Path) -> anyhow::Result<()> {
+        self.state.log.set_file(path)
+    }
+
+    /// The live state (read it in tests; lock briefly, the server shares it).
+    pub fn world(&self) -> Arc<Mutex<World>> {
+        self.state.world.clone()
+    }
+}
+
+impl Drop for Simulator {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}

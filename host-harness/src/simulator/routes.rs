@@ -1,0 +1,41 @@
+//! The router: every endpoint under `/web/api/v2.1/`, JSON 404/405 answers for everything else,
+//! and the request-log middleware around all of it (so 401s and 404s are recorded too).
+
+use super::errors::ApiError;
+use super::state::AppState;
+use super::{accounts, actions, agents, groups, request_log, sites, system, users};
+use axum::Router;
+use axum::http::{Method, Uri};
+use axum::routing::{get, post};
+
+pub const PREFIX: &str = "/web/api/v2.1";
+
+pub fn router(state: AppState) -> Router {
+    let p = |path: &str| format!("{PREFIX}/{path}");
+    Router::new()
+        .route(&p("system/status"), get(system::status))
+        .route(&p("system/info"), get(system::info))
+        .route(&p("user"), get(users::current_user))
+        .route(&p("users/api-token-details"), post(users::api_token_details))
+        .route(&p("accounts"), get(accounts::list))
+        .route(&p("accounts/{id}"), get(accounts::get))
+        .route(&p("sites"), get(sites::list))
+        .route(&p("sites/{id}"), get(sites::get))
+        .route(&p("groups"), get(groups::list))
+        .route(&p("groups/{id}"), get(groups::get))
+        .route(&p("agents"), get(agents::list))
+        .route(&p("agents/count"), get(agents::count))
+        .route(&p("agents/actions/{action}"), post(actions::run))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), request_log::record))
+        .with_state(state)
+}
+
+async fn not_found(method: Method, uri: Uri) -> ApiError {
+    ApiError::not_found(format!("No such endpoint: {method} {}", uri.path()))
+}
+
+async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
+    ApiError::method_not_allowed(format!("{method} is not supported on {}", uri.path()))
+}
