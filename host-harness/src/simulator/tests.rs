@@ -494,3 +494,14 @@ fn simulator_stops_on_drop_and_serves_async_callers() {
     });
     assert!(TcpStream::connect(url.trim_start_matches("http://")).is_err());
 }
+
+#[test]
+fn zz_print_seed_ids() {
+    let w = seed::build(42, 2500, Timestamp::now());
+    println!("IDS account={} site={} group={} agent0={} {} user_admin={}", w.accounts[0].id, w.sites[0].id, w.groups[0].id, w.agents[0].id, w.agents[0].computer_name, w.users[0].id);
+    for s in &w.sites { println!("SITE {} {} {} agents={}", s.id, s.name, s.account_name, s.active_licenses); }
+    for g in &w.groups { println!("GROUP {} {} {} {}", g.id, g.name, g.group_type, g.total_agents); }
+    for a in &w.accounts { println!("ACCOUNT {} {} {}", a.id, a.name, a.active_agents); }
+    println!("inactive={} infected={} decom={} disconnected={}", w.agents.iter().filter(|a| !a.is_active).count(), w.agents.iter().filter(|a| a.infected).count(), w.agents.iter().filter(|a| a.is_decommissioned).count(), w.agents.iter().filter(|a| a.network_status=="disconnected").count());
+    println!("{}", serde_json::to_string_pretty(&w.agents[0]).unwrap());
+}

@@ -1,0 +1,65 @@
+//! Organisation mapping: the accounts → sites → groups tree, exact and confined.
+
+mod support;
+
+use host_harness::simulator::tokens;
+use support::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn organization_tree_matches_the_consoles_accounts_sites_and_groups_exactly() {
+    let sim = simulator();
+    let tree = runtime().organizations(&connect(&sim, tokens::ADMIN)).await.unwrap().value.unwrap();
+    let w = world(&sim);
+    let account_ids: Vec<String> = tree.accounts.iter().map(|a| a.id.clone()).collect();
+    assert_eq!(account_ids, w.accounts.iter().map(|a| a.id.to_string()).collect::<Vec<_>>());
+    for account in &tree.accounts {
+        let expected_sites: Vec<String> = w.sites.iter().filter(|s| s.account_id.to_string() == account.id).map(|s| s.id.to_string()).collect();
+        assert_eq!(account.sites.iter().map(|s| s.id.clone()).collect::<Vec<_>>(), expected_sites);
+        assert_eq!(account.state.as_deref(), Some("active"));
+        for site in &account.sites {
+            let expected_groups: Vec<String> = w.groups.iter().filter(|g| g.site_id.to_string() == site.id).map(|g| g.id.to_string()).collect();
+            assert_eq!(site.groups.iter().map(|g| g.id.clone()).collect::<Vec<_>>(), expected_groups);
+            assert_eq!(site.groups.iter().filter(|g| g.is_default).count(), 1, "one default group per site");
+            assert!(site.licences.total.is_some());
+        }
+    }
+    assert_eq!((tree.accounts.len(), tree.accounts.iter().map(|a| a.sites.len()).sum::<usize>()), (2, 4));
+    assert_eq!(tree.accounts.iter().flat_map(|a| &a.sites).map(|s| s.groups.len()).sum::<usize>(), 8);
+    let total: i64 = tree.accounts.iter().flat_map(|a| &a.sites).filter_map(|s| s.licences.total).sum();
+    assert_eq!(tree.all_sites.total, Some(total), "allSites totals every site");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn organization_tree_ids_are_exact_strings_beyond_2_pow_53() {
+    let sim = simulator();
+    let tree = runtime().organizations(&connect(&sim, tokens::ADMIN)).await.unwrap().value.unwrap();
+    for id in tree.accounts.iter().flat_map(|a| std::iter::once(&a.id).chain(a.sites.iter().map(|s| &s.id))) {
+        assert!(id.parse::<u64>().unwrap() > 1 << 53 && (18..=19).contains(&id.len()), "{id}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn organization_tree_of_a_site_admin_holds_only_its_site() {
+    let sim = simulator();
+    let tree = runtime().organizations(&connect(&sim, tokens::SITE_ADMIN)).await.unwrap().value.unwrap();
+    let w = world(&sim);
+    assert_eq!(tree.accounts.len(), 1);
+    assert_eq!(tree.accounts[0].name, w.accounts[0].name, "named from the site's accountName");
+    let sites: Vec<&str> = tree.accounts[0].sites.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(sites, [w.sites[0].id.to_string()]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn organization_tree_is_confined_to_pinned_sites_in_every_request() {
+    let sim = simulator();
+    let w = world(&sim);
+    let pinned = w.sites[2].id.to_string();
+    let mut conn = connect(&sim, tokens::ADMIN);
+    conn.site_ids = vec![pinned.clone()];
+    let tree = runtime().organizations(&conn).await.unwrap().value.unwrap();
+    let sites: Vec<&str> = tree.accounts.iter().flat_map(|a| &a.sites).map(|s| s.id.as_str()).collect();
+    assert_eq!(sites, [pinned.as_str()]);
+    for request in sim.requests().iter().filter(|r| r.path.ends_with("/sites") || r.path.ends_with("/groups")) {
+        assert!(request.query.contains(&("siteIds".into(), pinned.clone())), "{request:?}");
+    }
+}

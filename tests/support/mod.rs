@@ -1,0 +1,63 @@
+//! Shared fixtures: one runtime per test binary (the component is compiled once), one simulator
+//! per test (its own port and state), and connections the way a platform would make them.
+#![allow(dead_code)]
+
+use host_harness::simulator::{Simulator, SimulatorOptions, World};
+use host_harness::{Connection, Credential, Delivery, Outcome, PluginError, Runtime};
+use serde_json::Value;
+use std::sync::LazyLock;
+
+static RUNTIME: LazyLock<Runtime> = LazyLock::new(|| Runtime::load_built().expect("load the plugin component"));
+
+pub fn runtime() -> &'static Runtime {
+    &RUNTIME
+}
+
+pub fn simulator() -> Simulator {
+    Simulator::start(SimulatorOptions::default()).expect("start the simulator")
+}
+
+/// The token added by the host (the preferred deployment), loopback http allowed.
+pub fn connect(sim: &Simulator, token: &str) -> Connection {
+    connect_with(sim, token, Delivery::HostHeader)
+}
+
+/// The token handed to the plugin through `wasi:config` (hosts without a request hook).
+pub fn connect_via_config(sim: &Simulator, token: &str) -> Connection {
+    connect_with(sim, token, Delivery::ConfigStore)
+}
+
+fn connect_with(sim: &Simulator, token: &str, delivery: Delivery) -> Connection {
+    let mut c = Connection::new(&sim.base_url(), Some(Credential::new(token, delivery).unwrap())).unwrap();
+    c.policy.allow_loopback_http = true;
+    c
+}
+
+pub async fn invoke(conn: &Connection, action: &str, input: &str) -> Outcome<Result<String, PluginError>> {
+    runtime().invoke(conn, action, input).await.expect("the call must not fault the host")
+}
+
+/// Runs an action that must succeed and returns its JSON output.
+pub async fn invoke_ok(conn: &Connection, action: &str, input: &str) -> Value {
+    match invoke(conn, action, input).await.value {
+        Ok(json) => serde_json::from_str(&json).expect("the output is JSON"),
+        Err(e) => panic!("{action} failed: {e:?}"),
+    }
+}
+
+/// Runs an action that must fail and returns its typed error.
+pub async fn invoke_err(conn: &Connection, action: &str, input: &str) -> PluginError {
+    match invoke(conn, action, input).await.value {
+        Ok(json) => panic!("{action} unexpectedly succeeded: {json}"),
+        Err(e) => e,
+    }
+}
+
+pub fn world(sim: &Simulator) -> World {
+    sim.world().lock().unwrap().clone()
+}
+
+/// The ids of a listing output's items, in order.
+pub fn ids(output: &Value) -> Vec<String> {
+    output["items"].as_array().unwrap().iter().map(|a| a["id"].as_str().expect("ids are strings").to_owned()).collect()
+}
