@@ -496,12 +496,18 @@ fn simulator_stops_on_drop_and_serves_async_callers() {
 }
 
 #[test]
-fn zz_print_seed_ids() {
+fn seed_42_pins_the_first_ids_other_code_may_rely_on() {
     let w = seed::build(42, 2500, Timestamp::now());
-    println!("IDS account={} site={} group={} agent0={} {} user_admin={}", w.accounts[0].id, w.sites[0].id, w.groups[0].id, w.agents[0].id, w.agents[0].computer_name, w.users[0].id);
-    for s in &w.sites { println!("SITE {} {} {} agents={}", s.id, s.name, s.account_name, s.active_licenses); }
-    for g in &w.groups { println!("GROUP {} {} {} {}", g.id, g.name, g.group_type, g.total_agents); }
-    for a in &w.accounts { println!("ACCOUNT {} {} {}", a.id, a.name, a.active_agents); }
-    println!("inactive={} infected={} decom={} disconnected={}", w.agents.iter().filter(|a| !a.is_active).count(), w.agents.iter().filter(|a| a.infected).count(), w.agents.iter().filter(|a| a.is_decommissioned).count(), w.agents.iter().filter(|a| a.network_status=="disconnected").count());
-    println!("{}", serde_json::to_string_pretty(&w.agents[0]).unwrap());
+    assert_eq!(w.accounts[0].id, Id(1_800_899_786_560_659_353));
+    assert_eq!(w.sites[0].id, Id(1_800_900_160_542_605_036));
+    assert_eq!(w.groups[0].id, Id(1_800_901_185_405_988_497));
+    assert_eq!((w.agents[0].id, w.agents[0].computer_name.as_str()), (Id(1_800_915_130_544_195_297), "WKS-ACME-0001"));
+    assert_eq!(w.sites[0].account_id, w.accounts[0].id);
+    assert_eq!(w.groups[0].site_id, w.sites[0].id);
+}
+
+#[test]
+fn simulator_handle_can_be_shared_across_threads() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Simulator>();
 }
