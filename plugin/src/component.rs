@@ -191,8 +191,7 @@ impl integration::Guest for Component {
                 .iter()
                 .map(|k| integration::ConfigKey { name: k.name.into(), description: k.description.into(), required: k.required, secret: k.secret })
                 .collect(),
-            actions: actions::catalog::ACTIONS
-                .iter()
+            actions: actions::all()
                 .map(|a| integration::ActionInfo {
                     name: a.name.into(),
                     title: a.title.into(),

@@ -12,6 +12,7 @@ use super::paging::{EndMarker, Listing, PageRequest, keyed_by_field};
 use super::query::{Params, parse_id};
 use super::state::AppState;
 use axum::Json;
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
 use serde_json::{Value, json};
 
@@ -19,13 +20,28 @@ const LISTING: Listing = Listing {
     name: "accounts",
     max_limit: 1000,
     sort_fields: &[
-        "id", "name", "totalLicenses", "expiration", "accountType", "state", "createdAt", "updatedAt",
-        "activeLicenses", "activeAgents", "numberOfSites", "usageType", "billingMode",
+        "id",
+        "name",
+        "totalLicenses",
+        "expiration",
+        "accountType",
+        "state",
+        "createdAt",
+        "updatedAt",
+        "activeLicenses",
+        "activeAgents",
+        "numberOfSites",
+        "usageType",
+        "billingMode",
     ],
     end_marker: EndMarker::Null,
 };
 
-pub async fn list(State(state): State<AppState>, caller: Caller, RawQuery(raw): RawQuery) -> Result<Json<Value>, ApiError> {
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Value>, ApiError> {
     let params = Params::parse(raw.as_deref());
     let page_request = PageRequest::parse(&params, &LISTING)?;
     let mut ids = params.ids("accountIds")?;
@@ -44,16 +60,27 @@ pub async fn list(State(state): State<AppState>, caller: Caller, RawQuery(raw): 
         .accounts
         .iter()
         .filter(|a| caller.scope.admits_account(a.id))
-        .filter(|a| allows(&ids, &a.id) && equals_any(&names, &a.name) && contains_any(&query, [a.name.as_str()]))
+        .filter(|a| {
+            allows(&ids, &a.id)
+                && equals_any(&names, &a.name)
+                && contains_any(&query, [a.name.as_str()])
+        })
         .filter(|a| allows(&states, &a.state) && equals_any(&account_types, &a.account_type))
         .filter(|a| is_default.is_none_or(|d| a.is_default == d))
         .map(|a| (a.id.0, a))
         .collect();
     let page = page_request.paginate(keyed_by_field(matching, &page_request.sort_by));
-    Ok(Json(json!({"data": page.items, "pagination": page_request.pagination(&page)})))
+    Ok(Json(
+        json!({"data": page.items, "pagination": page_request.pagination(&page)}),
+    ))
 }
 
-pub async fn get(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+pub async fn get(
+    State(state): State<AppState>,
+    caller: Caller,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let id = id.map(|Path(id)| id).unwrap_or_default();
     let mut world = state.world();
     world.refresh_counts();
     let account = parse_id(&id)

@@ -5,34 +5,48 @@
 //! 400. Viewers get 403. `affected` counts the agents the command was sent to: every matched agent,
 //! except `broadcast` (Windows and macOS only) and `move-to-site` (agents not already there).
 
+use super::agents::{AgentFilter, select};
 use super::auth::Caller;
 use super::clock::Timestamp;
 use super::errors::ApiError;
-use super::agents::{AgentFilter, select};
 use super::model::{Agent, Id, PendingStatus, Scope};
 use super::query::{Params, parse_id};
 use super::state::AppState;
 use axum::Json;
 use axum::body::Bytes;
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use serde_json::{Value, json};
 
 const ACTIONS: [&str; 11] = [
-    "disconnect", "connect", "initiate-scan", "abort-scan", "fetch-logs", "restart-machine", "shutdown",
-    "decommission", "uninstall", "broadcast", "move-to-site",
+    "disconnect",
+    "connect",
+    "initiate-scan",
+    "abort-scan",
+    "fetch-logs",
+    "restart-machine",
+    "shutdown",
+    "decommission",
+    "uninstall",
+    "broadcast",
+    "move-to-site",
 ];
 
 pub async fn run(
     State(state): State<AppState>,
     caller: Caller,
-    Path(action): Path<String>,
+    action: Result<Path<String>, PathRejection>,
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
+    let action = action.map(|Path(action)| action).unwrap_or_default();
     if !ACTIONS.contains(&action.as_str()) {
-        return Err(ApiError::not_found(format!("Unknown agent action '{action}'")));
+        return Err(ApiError::not_found(format!(
+            "Unknown agent action '{action}'"
+        )));
     }
     caller.require_write()?;
-    let body: Value = serde_json::from_slice(&body).map_err(|_| ApiError::validation("body must be a JSON object"))?;
+    let body: Value = serde_json::from_slice(&body)
+        .map_err(|_| ApiError::validation("body must be a JSON object"))?;
     let filter = match body.get("filter") {
         Some(Value::Object(filter)) => filter,
         Some(_) => return Err(ApiError::validation("filter must be an object")),
@@ -55,15 +69,28 @@ pub async fn run(
             .site(id)
             .filter(|s| caller.scope.admits(s.account_id, s.id))
             .ok_or_else(|| ApiError::validation(format!("data.targetSiteId: unknown site {id}")))?;
-        let group = world.groups.iter().find(|g| g.site_id == site.id && g.is_default);
-        Some((site.id, site.name.clone(), site.account_id, site.account_name.clone(), group.map(|g| (g.id, g.name.clone()))))
+        let group = world
+            .groups
+            .iter()
+            .find(|g| g.site_id == site.id && g.is_default);
+        Some((
+            site.id,
+            site.name.clone(),
+            site.account_id,
+            site.account_name.clone(),
+            group.map(|g| (g.id, g.name.clone())),
+        ))
     } else {
         None
     };
     if action == "broadcast" {
         match data.get("message").and_then(Value::as_str).map(str::trim) {
             Some(m) if !m.is_empty() && m.chars().count() <= 140 => {}
-            _ => return Err(ApiError::validation("data.message is required (1 to 140 characters)")),
+            _ => {
+                return Err(ApiError::validation(
+                    "data.message is required (1 to 140 characters)",
+                ));
+            }
         }
     }
 
@@ -74,7 +101,9 @@ pub async fn run(
         let agent = &mut world.agents[i];
         let counted = match action.as_str() {
             "broadcast" => matches!(agent.os_type.as_str(), "windows" | "macos"),
-            "move-to-site" => target_site.as_ref().is_some_and(|(site_id, ..)| agent.site_id != *site_id),
+            "move-to-site" => target_site
+                .as_ref()
+                .is_some_and(|(site_id, ..)| agent.site_id != *site_id),
             _ => true,
         };
         if !counted {
@@ -92,10 +121,16 @@ type TargetSite = (Id, String, Id, String, Option<(Id, String)>);
 fn apply(agent: &mut Agent, action: &str, now: Timestamp, target_site: Option<&TargetSite>) {
     match action {
         "disconnect" | "connect" => {
-            let (transitional, settled) =
-                if action == "disconnect" { ("disconnecting", "disconnected") } else { ("connecting", "connected") };
+            let (transitional, settled) = if action == "disconnect" {
+                ("disconnecting", "disconnected")
+            } else {
+                ("connecting", "connected")
+            };
             agent.network_status = transitional.into();
-            agent.pending_status = Some(PendingStatus { settles_to: settled.into(), seen_in_read: None });
+            agent.pending_status = Some(PendingStatus {
+                settles_to: settled.into(),
+                seen_in_read: None,
+            });
         }
         "initiate-scan" => {
             agent.scan_status = "started".into();
@@ -137,5 +172,7 @@ fn target_site_id(data: &Value) -> Result<Id, ApiError> {
         Some(Value::Number(n)) => n.to_string(),
         _ => return Err(ApiError::validation("data.targetSiteId is required")),
     };
-    parse_id(&text).ok_or_else(|| ApiError::validation(format!("data.targetSiteId: '{text}' is not a valid id")))
+    parse_id(&text).ok_or_else(|| {
+        ApiError::validation(format!("data.targetSiteId: '{text}' is not a valid id"))
+    })
 }

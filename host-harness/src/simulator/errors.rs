@@ -20,12 +20,22 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn validation(detail: impl Into<String>) -> Self {
-        ApiError { status: StatusCode::BAD_REQUEST, code: 4000010, title: "Validation Error", detail: Some(detail.into()) }
+        ApiError {
+            status: StatusCode::BAD_REQUEST,
+            code: 4000010,
+            title: "Validation Error",
+            detail: Some(detail.into()),
+        }
     }
 
     /// Missing, unknown, malformed or expired token: the body never says which (as on the console).
     pub fn unauthorized() -> Self {
-        ApiError { status: StatusCode::UNAUTHORIZED, code: 4010010, title: "Authentication Failed", detail: None }
+        ApiError {
+            status: StatusCode::UNAUTHORIZED,
+            code: 4010010,
+            title: "Authentication Failed",
+            detail: None,
+        }
     }
 
     pub fn forbidden() -> Self {
@@ -38,7 +48,12 @@ impl ApiError {
     }
 
     pub fn not_found(detail: impl Into<String>) -> Self {
-        ApiError { status: StatusCode::NOT_FOUND, code: 4040010, title: "Resource not found", detail: Some(detail.into()) }
+        ApiError {
+            status: StatusCode::NOT_FOUND,
+            code: 4040010,
+            title: "Resource not found",
+            detail: Some(detail.into()),
+        }
     }
 
     pub fn method_not_allowed(detail: impl Into<String>) -> Self {
@@ -53,7 +68,8 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = json!({"errors": [{"code": self.code, "detail": self.detail, "title": self.title}]});
+        let body =
+            json!({"errors": [{"code": self.code, "detail": self.detail, "title": self.title}]});
         (self.status, Json(body)).into_response()
     }
 }

@@ -54,7 +54,9 @@ mod users;
 mod tests;
 
 pub use clock::Timestamp;
-pub use model::{Account, Agent, Group, Id, NetworkInterface, PendingStatus, Role, Scope, Site, User, World};
+pub use model::{
+    Account, Agent, Group, Id, NetworkInterface, PendingStatus, Role, Scope, Site, User, World,
+};
 pub use request_log::RecordedRequest;
 pub use routes::PREFIX;
 
@@ -75,7 +77,11 @@ pub struct SimulatorOptions {
 
 impl Default for SimulatorOptions {
     fn default() -> Self {
-        SimulatorOptions { seed: 42, agents: 2500, port: 0 }
+        SimulatorOptions {
+            seed: 42,
+            agents: 2500,
+            port: 0,
+        }
     }
 }
 
@@ -92,7 +98,10 @@ impl Simulator {
     /// Seeds the world and binds `127.0.0.1:port`; returns once the server accepts connections.
     pub fn start(options: SimulatorOptions) -> anyhow::Result<Simulator> {
         let world = seed::build(options.seed, options.agents, Timestamp::now());
-        let state = AppState { world: Arc::new(Mutex::new(world)), log: Arc::new(RequestLog::default()) };
+        let state = AppState {
+            world: Arc::new(Mutex::new(world)),
+            log: Arc::new(RequestLog::default()),
+        };
         let listener = std::net::TcpListener::bind(("127.0.0.1", options.port))
             .with_context(|| format!("simulator: cannot bind 127.0.0.1:{}", options.port))?;
         listener.set_nonblocking(true)?;
@@ -106,32 +115,41 @@ impl Simulator {
         let (shutdown, shutdown_rx) = tokio::sync::oneshot::channel::<()>();
         let (ready_tx, ready_rx) = std::sync::mpsc::channel::<anyhow::Result<()>>();
         let app = routes::router(state.clone());
-        let thread = std::thread::Builder::new().name("s1-simulator".into()).spawn(move || {
-            runtime.block_on(async move {
-                let listener = match tokio::net::TcpListener::from_std(listener) {
-                    Ok(listener) => listener,
-                    Err(error) => {
-                        let _ = ready_tx.send(Err(error.into()));
-                        return;
-                    }
-                };
-                let _ = ready_tx.send(Ok(()));
-                // Stop as soon as asked: in-flight connections are dropped with the runtime, which
-                // keeps drop quick even when a client holds a keep-alive connection open.
-                tokio::select! {
-                    result = axum::serve(listener, app) => {
-                        if let Err(error) = result {
-                            tracing::error!(%error, "simulator: server stopped");
+        let thread = std::thread::Builder::new()
+            .name("s1-simulator".into())
+            .spawn(move || {
+                runtime.block_on(async move {
+                    let listener = match tokio::net::TcpListener::from_std(listener) {
+                        Ok(listener) => listener,
+                        Err(error) => {
+                            let _ = ready_tx.send(Err(error.into()));
+                            return;
                         }
+                    };
+                    let _ = ready_tx.send(Ok(()));
+                    // Stop as soon as asked: in-flight connections are dropped with the runtime, which
+                    // keeps drop quick even when a client holds a keep-alive connection open.
+                    tokio::select! {
+                        result = axum::serve(listener, app) => {
+                            if let Err(error) = result {
+                                tracing::error!(%error, "simulator: server stopped");
+                            }
+                        }
+                        _ = shutdown_rx => {}
                     }
-                    _ = shutdown_rx => {}
-                }
-            });
-            runtime.shutdown_background();
-        })?;
-        ready_rx.recv().context("simulator: server thread exited during start-up")??;
+                });
+                runtime.shutdown_background();
+            })?;
+        ready_rx
+            .recv()
+            .context("simulator: server thread exited during start-up")??;
         tracing::info!(%address, agents = options.agents, seed = options.seed, "SentinelOne simulator listening");
-        Ok(Simulator { address, state, shutdown: Some(shutdown), thread: Some(thread) })
+        Ok(Simulator {
+            address,
+            state,
+            shutdown: Some(shutdown),
+            thread: Some(thread),
+        })
     }
 
     /// `http://127.0.0.1:PORT` (no trailing slash, no `/web/api/v2.1`).

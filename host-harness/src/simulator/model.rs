@@ -299,17 +299,31 @@ impl World {
     /// Recomputes the agent-derived counters on accounts, sites and groups.
     pub fn refresh_counts(&mut self) {
         for account in &mut self.accounts {
-            let agents = self.agents.iter().filter(|a| a.account_id == account.id && !a.is_decommissioned);
+            let agents = self
+                .agents
+                .iter()
+                .filter(|a| a.account_id == account.id && !a.is_decommissioned);
             account.active_licenses = agents.clone().count();
             account.active_agents = agents.filter(|a| a.is_active).count();
-            account.number_of_sites = self.sites.iter().filter(|s| s.account_id == account.id).count();
+            account.number_of_sites = self
+                .sites
+                .iter()
+                .filter(|s| s.account_id == account.id)
+                .count();
         }
         for site in &mut self.sites {
-            site.active_licenses =
-                self.agents.iter().filter(|a| a.site_id == site.id && !a.is_decommissioned).count();
+            site.active_licenses = self
+                .agents
+                .iter()
+                .filter(|a| a.site_id == site.id && !a.is_decommissioned)
+                .count();
         }
         for group in &mut self.groups {
-            group.total_agents = self.agents.iter().filter(|a| a.group_id == group.id).count();
+            group.total_agents = self
+                .agents
+                .iter()
+                .filter(|a| a.group_id == group.id)
+                .count();
         }
     }
 }

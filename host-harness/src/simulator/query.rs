@@ -39,7 +39,11 @@ impl Params {
         for (key, value) in filter {
             let text = match value {
                 Value::Null => continue,
-                Value::Array(items) => items.iter().map(|item| scalar(key, item)).collect::<Result<Vec<_>, _>>()?.join(","),
+                Value::Array(items) => items
+                    .iter()
+                    .map(|item| scalar(key, item))
+                    .collect::<Result<Vec<_>, _>>()?
+                    .join(","),
                 other => scalar(key, other)?,
             };
             pairs.push((key.clone(), text));
@@ -49,8 +53,12 @@ impl Params {
 
     /// The value for `key` (repeated keys joined with commas); `None` when absent or empty.
     pub fn get(&self, key: &str) -> Option<String> {
-        let values: Vec<&str> =
-            self.pairs.iter().filter(|(k, v)| k == key && !v.is_empty()).map(|(_, v)| v.as_str()).collect();
+        let values: Vec<&str> = self
+            .pairs
+            .iter()
+            .filter(|(k, v)| k == key && !v.is_empty())
+            .map(|(_, v)| v.as_str())
+            .collect();
         (!values.is_empty()).then(|| values.join(","))
     }
 
@@ -68,37 +76,58 @@ impl Params {
 
     /// A csv array whose items must come from `allowed`.
     pub fn csv_enum(&self, key: &str, allowed: &[&str]) -> Result<Option<Vec<String>>, ApiError> {
-        let Some(items) = self.csv(key) else { return Ok(None) };
+        let Some(items) = self.csv(key) else {
+            return Ok(None);
+        };
         if let Some(bad) = items.iter().find(|item| !allowed.contains(&item.as_str())) {
-            return Err(ApiError::validation(format!("{key}: '{bad}' is not one of {}", allowed.join(", "))));
+            return Err(ApiError::validation(format!(
+                "{key}: '{bad}' is not one of {}",
+                allowed.join(", ")
+            )));
         }
         Ok(Some(items))
     }
 
     /// A csv array of object ids (decimal digits only: a float or a number in JSON notation is a 400).
     pub fn ids(&self, key: &str) -> Result<Option<Vec<Id>>, ApiError> {
-        let Some(items) = self.csv(key) else { return Ok(None) };
+        let Some(items) = self.csv(key) else {
+            return Ok(None);
+        };
         items
             .iter()
-            .map(|item| parse_id(item).ok_or_else(|| ApiError::validation(format!("{key}: '{item}' is not a valid id"))))
+            .map(|item| {
+                parse_id(item).ok_or_else(|| {
+                    ApiError::validation(format!("{key}: '{item}' is not a valid id"))
+                })
+            })
             .collect::<Result<Vec<_>, _>>()
             .map(Some)
     }
 
     /// A csv of booleans (`true,false` means "either").
     pub fn bools(&self, key: &str) -> Result<Option<Vec<bool>>, ApiError> {
-        let Some(items) = self.csv(key) else { return Ok(None) };
-        items.iter().map(|item| parse_bool(key, item)).collect::<Result<Vec<_>, _>>().map(Some)
+        let Some(items) = self.csv(key) else {
+            return Ok(None);
+        };
+        items
+            .iter()
+            .map(|item| parse_bool(key, item))
+            .collect::<Result<Vec<_>, _>>()
+            .map(Some)
     }
 
     pub fn bool(&self, key: &str) -> Result<Option<bool>, ApiError> {
-        self.get(key).map(|value| parse_bool(key, &value)).transpose()
+        self.get(key)
+            .map(|value| parse_bool(key, &value))
+            .transpose()
     }
 
     pub fn unsigned(&self, key: &str) -> Result<Option<u64>, ApiError> {
         self.get(key)
             .map(|value| {
-                value.trim().parse::<u64>().map_err(|_| ApiError::validation(format!("{key}: '{value}' is not a non-negative integer")))
+                value.trim().parse::<u64>().map_err(|_| {
+                    ApiError::validation(format!("{key}: '{value}' is not a non-negative integer"))
+                })
             })
             .transpose()
     }
@@ -106,8 +135,9 @@ impl Params {
     pub fn timestamp(&self, key: &str) -> Result<Option<Timestamp>, ApiError> {
         self.get(key)
             .map(|value| {
-                Timestamp::parse(&value)
-                    .ok_or_else(|| ApiError::validation(format!("{key}: '{value}' is not an ISO-8601 date-time")))
+                Timestamp::parse(&value).ok_or_else(|| {
+                    ApiError::validation(format!("{key}: '{value}' is not an ISO-8601 date-time"))
+                })
             })
             .transpose()
     }
@@ -126,7 +156,9 @@ fn parse_bool(key: &str, text: &str) -> Result<bool, ApiError> {
     match text.trim() {
         "true" | "True" | "TRUE" => Ok(true),
         "false" | "False" | "FALSE" => Ok(false),
-        other => Err(ApiError::validation(format!("{key}: '{other}' is not a boolean"))),
+        other => Err(ApiError::validation(format!(
+            "{key}: '{other}' is not a boolean"
+        ))),
     }
 }
 
@@ -135,7 +167,9 @@ fn scalar(key: &str, value: &Value) -> Result<String, ApiError> {
         Value::String(s) => Ok(s.clone()),
         Value::Bool(b) => Ok(b.to_string()),
         Value::Number(n) => Ok(n.to_string()),
-        _ => Err(ApiError::validation(format!("filter.{key}: unsupported value"))),
+        _ => Err(ApiError::validation(format!(
+            "filter.{key}: unsupported value"
+        ))),
     }
 }
 
@@ -150,7 +184,10 @@ pub fn decode(text: &str) -> String {
                 out.push(b' ');
                 i += 1;
             }
-            b'%' => match (bytes.get(i + 1).and_then(hex_value), bytes.get(i + 2).and_then(hex_value)) {
+            b'%' => match (
+                bytes.get(i + 1).and_then(hex_value),
+                bytes.get(i + 2).and_then(hex_value),
+            ) {
                 (Some(high), Some(low)) => {
                     out.push(high * 16 + low);
                     i += 3;

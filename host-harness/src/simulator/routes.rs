@@ -16,7 +16,10 @@ pub fn router(state: AppState) -> Router {
         .route(&p("system/status"), get(system::status))
         .route(&p("system/info"), get(system::info))
         .route(&p("user"), get(users::current_user))
-        .route(&p("users/api-token-details"), post(users::api_token_details))
+        .route(
+            &p("users/api-token-details"),
+            post(users::api_token_details),
+        )
         .route(&p("accounts"), get(accounts::list))
         .route(&p("accounts/{id}"), get(accounts::get))
         .route(&p("sites"), get(sites::list))
@@ -28,7 +31,10 @@ pub fn router(state: AppState) -> Router {
         .route(&p("agents/actions/{action}"), post(actions::run))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(axum::middleware::from_fn_with_state(state.clone(), request_log::record))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            request_log::record,
+        ))
         .with_state(state)
 }
 

@@ -11,6 +11,7 @@ use super::paging::{EndMarker, Listing, PageRequest, keyed_by_field};
 use super::query::{Params, parse_id};
 use super::state::AppState;
 use axum::Json;
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
 use serde_json::{Value, json};
 
@@ -18,13 +19,28 @@ const LISTING: Listing = Listing {
     name: "sites",
     max_limit: 1000,
     sort_fields: &[
-        "id", "name", "totalLicenses", "expiration", "siteType", "state", "suite", "createdAt", "updatedAt",
-        "activeLicenses", "accountName", "sku", "description",
+        "id",
+        "name",
+        "totalLicenses",
+        "expiration",
+        "siteType",
+        "state",
+        "suite",
+        "createdAt",
+        "updatedAt",
+        "activeLicenses",
+        "accountName",
+        "sku",
+        "description",
     ],
     end_marker: EndMarker::Empty,
 };
 
-pub async fn list(State(state): State<AppState>, caller: Caller, RawQuery(raw): RawQuery) -> Result<Json<Value>, ApiError> {
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Value>, ApiError> {
     let params = Params::parse(raw.as_deref());
     let page_request = PageRequest::parse(&params, &LISTING)?;
     let mut account_ids = params.ids("accountIds")?;
@@ -58,7 +74,10 @@ pub async fn list(State(state): State<AppState>, caller: Caller, RawQuery(raw): 
         "activeLicenses": matching.iter().map(|s| s.active_licenses).sum::<usize>(),
         "totalLicenses": matching.iter().map(|s| s.total_licenses).sum::<usize>(),
     });
-    let keyed = keyed_by_field(matching.into_iter().map(|s| (s.id.0, s)).collect(), &page_request.sort_by);
+    let keyed = keyed_by_field(
+        matching.into_iter().map(|s| (s.id.0, s)).collect(),
+        &page_request.sort_by,
+    );
     let page = page_request.paginate(keyed);
     Ok(Json(json!({
         "data": {"sites": page.items, "allSites": all_sites},
@@ -66,7 +85,12 @@ pub async fn list(State(state): State<AppState>, caller: Caller, RawQuery(raw): 
     })))
 }
 
-pub async fn get(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+pub async fn get(
+    State(state): State<AppState>,
+    caller: Caller,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let id = id.map(|Path(id)| id).unwrap_or_default();
     let mut world = state.world();
     world.refresh_counts();
     let site = parse_id(&id)

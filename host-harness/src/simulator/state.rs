@@ -14,6 +14,8 @@ impl AppState {
     /// Locks the world. A poisoned lock (a panicking test thread) still yields the data: the world is
     /// plain data with no invariants a half-finished update could break badly.
     pub fn world(&self) -> MutexGuard<'_, World> {
-        self.world.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.world
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }

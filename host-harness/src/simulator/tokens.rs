@@ -28,4 +28,12 @@ pub const UNKNOWN: &str =
     "TEoOGidAQlZkOppo5n4vhXXJGoraMp7QYE59yowi9hyekvJskISYMGcjASDQz88EMFEqmCBJcM9HNO8j";
 
 /// Every token constant, so the request log can scrub any of them wherever they appear.
-pub const ALL: [&str; 7] = [ADMIN, EXPIRING, EXPIRED, VIEWER, SITE_ADMIN, SERVICE_USER, UNKNOWN];
+pub const ALL: [&str; 7] = [
+    ADMIN,
+    EXPIRING,
+    EXPIRED,
+    VIEWER,
+    SITE_ADMIN,
+    SERVICE_USER,
+    UNKNOWN,
+];

@@ -2,7 +2,9 @@
 //! (camelCase, with its `__gt`/`__contains` suffixes), so its API documentation applies as is.
 
 use super::params::{Kind, Param};
+use super::act::{Count, Target};
 use super::{Action, Op, Role};
+use crate::http::Method;
 use crate::client::{Items, MAX_PAGE_SIZE};
 
 /// How many items a list action returns when the caller gives no `maxItems`.
@@ -145,4 +147,53 @@ pub const ACTIONS: &[Action] = &[
         params: &[ONE_ID],
         op: Op::One { path: "agents", what: "agent" },
     },
+];
+
+// ---- Targeted actions -------------------------------------------------------------------
+
+/// Agents, targeted by ids or a confirmed agent filter.
+pub const AGENTS: Target = Target { what: "agent", lookup: "agents", filters: AGENT_FILTERS, count: Count::Endpoint("agents/count") };
+
+/// How an agent action names its target and asks for a dry run.
+pub const AGENT_TARGET: &[Param] = &[
+    Param::control("ids", Kind::Ids, "The agents to act on."),
+    Param::control("filter", Kind::Filter(AGENT_FILTERS), "Act on every agent matching this filter instead of ids (needs confirmFilter)."),
+    Param::control("confirmFilter", Kind::Bool, "Must be true to act on a filter: the action reaches every matching agent."),
+    Param::control("dryRun", Kind::Bool, "Count the agents the target matches and act on none."),
+];
+
+const BROADCAST: &[Param] = &[Param::data("message", Kind::Text, "The message to show (Windows and macOS only).").required()];
+const MOVE_TO_SITE: &[Param] = &[Param::data("targetSiteId", Kind::Id, "The site to move the agents to.").required()];
+const FETCH_LOGS: &[Param] = &[
+    Param::data("agentLogs", Kind::Bool, "Collect agent logs."),
+    Param::data("platformLogs", Kind::Bool, "Collect platform logs."),
+    Param::data("customerFacingLogs", Kind::Bool, "Collect customer-facing logs."),
+];
+
+/// One `POST agents/actions/<verb>` row.
+const fn agent_action(
+    name: &'static str,
+    title: &'static str,
+    description: &'static str,
+    path: &'static str,
+    role: Role,
+    destructive: bool,
+    params: &'static [&'static [Param]],
+) -> Action {
+    Action { name, title, description, role, destructive, scoped: false, params, op: Op::Act { method: Method::Post, path, target: &AGENTS } }
+}
+
+/// Agent actions: every one needs explicit ids or a confirmed filter, and supports `dryRun`.
+pub const AGENT_ACTIONS: &[Action] = &[
+    agent_action("agents.isolate", "Isolate agents", "Disconnect the endpoints from the network; they keep talking to the console.", "agents/actions/disconnect", Role::Soc, true, &[AGENT_TARGET]),
+    agent_action("agents.reconnect", "Reconnect agents", "Reconnect isolated endpoints to the network.", "agents/actions/connect", Role::Soc, false, &[AGENT_TARGET]),
+    agent_action("agents.scan", "Start a full disk scan", "Start a full disk scan on the agents.", "agents/actions/initiate-scan", Role::It, false, &[AGENT_TARGET]),
+    agent_action("agents.abort-scan", "Abort a scan", "Stop a running full disk scan.", "agents/actions/abort-scan", Role::It, false, &[AGENT_TARGET]),
+    agent_action("agents.fetch-logs", "Fetch agent logs", "Ask the agents to upload their logs.", "agents/actions/fetch-logs", Role::It, false, &[AGENT_TARGET, FETCH_LOGS]),
+    agent_action("agents.restart", "Restart endpoints", "Reboot the endpoints.", "agents/actions/restart-machine", Role::It, true, &[AGENT_TARGET]),
+    agent_action("agents.shutdown", "Shut down endpoints", "Shut the endpoints down (online agents only).", "agents/actions/shutdown", Role::It, true, &[AGENT_TARGET]),
+    agent_action("agents.decommission", "Decommission agents", "Remove the agents from the console until they check in again.", "agents/actions/decommission", Role::Admin, true, &[AGENT_TARGET]),
+    agent_action("agents.uninstall", "Uninstall agents", "Uninstall the agents (the endpoint reboots afterwards).", "agents/actions/uninstall", Role::Admin, true, &[AGENT_TARGET]),
+    agent_action("agents.broadcast", "Broadcast a message", "Show a message to the endpoints' users.", "agents/actions/broadcast", Role::It, false, &[AGENT_TARGET, BROADCAST]),
+    agent_action("agents.move-to-site", "Move agents to a site", "Move the agents to another site (account or global scope).", "agents/actions/move-to-site", Role::Admin, true, &[AGENT_TARGET, MOVE_TO_SITE]),
 ];

@@ -5,6 +5,7 @@
 //! input against the parameters, applies the configuration's scope pins, sends the request(s),
 //! and shapes the output, the same way for every row. Adding an endpoint is adding a row.
 
+pub mod act;
 pub mod catalog;
 pub mod params;
 
@@ -37,6 +38,8 @@ pub enum Op {
     /// `GET path?ids=<id>` expecting exactly one item: SentinelOne's way to get one object by id
     /// where no `/{id}` route exists or where the list shape is richer.
     One { path: &'static str, what: &'static str },
+    /// A state change on targets chosen by ids or a confirmed filter (see [`act`]).
+    Act { method: crate::http::Method, path: &'static str, target: &'static act::Target },
     /// Plain Rust for what is not a single call (the connection test, the organisation tree).
     Native(fn(&Client, &Map<String, Value>) -> Result<Value, Error>),
 }
@@ -67,15 +70,28 @@ impl Action {
         self.params.iter().flat_map(|group| group.iter()).collect()
     }
 
-    /// The input's JSON Schema (draft 2020-12).
+    /// The input's JSON Schema (draft 2020-12). Targeted actions also require a target: ids,
+    /// or a filter with `confirmFilter: true`.
     pub fn input_schema(&self) -> Value {
-        input_schema(self.title, &self.params())
+        let mut schema = input_schema(self.title, &self.params());
+        if let Op::Act { .. } = self.op {
+            schema["oneOf"] = json!([
+                {"required": ["ids"], "not": {"required": ["filter"]}},
+                {"required": ["filter", "confirmFilter"], "properties": {"confirmFilter": {"const": true}}, "not": {"required": ["ids"]}},
+            ]);
+        }
+        schema
     }
 }
 
 /// The action called `name`.
 pub fn find(name: &str) -> Option<&'static Action> {
-    catalog::ACTIONS.iter().find(|a| a.name == name)
+    all().find(|a| a.name == name)
+}
+
+/// Every action, in the order `describe` lists them.
+pub fn all() -> impl Iterator<Item = &'static Action> {
+    catalog::ACTIONS.iter().chain(catalog::AGENT_ACTIONS)
 }
 
 /// Runs `name` with the JSON text `input` and returns the output JSON.
@@ -88,7 +104,14 @@ pub fn invoke(client: &Client, name: &str, input: &str) -> Result<Value, Error> 
         confine(&mut query, &client.config.scope)?;
     }
     match action.op {
-        Op::Read { path } => Ok(Value::Object(data_object(&client.get(path, &query)?)?.clone())),
+        Op::Read { path } => {
+            let envelope = client.get(&fill_path(path, &fields), &query)?;
+            match envelope.get("data") {
+                Some(data @ (Value::Object(_) | Value::Array(_))) => Ok(data.clone()),
+                _ => Err(Error::UnexpectedResponse("expected `data` to be an object or an array".into())),
+            }
+        }
+        Op::Act { method, path, target } => act::run(client, action, target, method, &fill_path(path, &fields), &fields),
         Op::Count { path } => {
             let data = client.get(path, &query)?;
             let total = data_object(&data)?.get("total").and_then(Value::as_u64);
@@ -129,6 +152,18 @@ pub fn invoke(client: &Client, name: &str, input: &str) -> Result<Value, Error> 
     }
 }
 
+/// `groups/{id}/move-agents` with `{id}` from the validated input (an id: digits only, so it
+/// cannot change the path's shape).
+fn fill_path(path: &str, fields: &Map<String, Value>) -> String {
+    let mut out = path.to_owned();
+    for (name, value) in fields {
+        if let Some(v) = value.as_str() {
+            out = out.replace(&format!("{{{name}}}"), v);
+        }
+    }
+    out
+}
+
 fn control(fields: &Map<String, Value>, name: &str) -> Option<u64> {
     fields.get(name).and_then(Value::as_u64)
 }
@@ -143,16 +178,20 @@ pub fn confine(query: &mut Query, pins: &ScopePins) -> Result<(), Error> {
         match query.get(key) {
             None => query.set(key, pinned.join(",")),
             Some(asked) => {
-                if let Some((i, outside)) = asked.split(',').enumerate().find(|(_, id)| !pinned.iter().any(|p| p == id)) {
-                    return Err(Error::invalid(
-                        format!("/{key}/{i}"),
-                        format!("{what} {outside} is outside the configured scope ({})", pinned.join(", ")),
-                    ));
+                let asked: Vec<&str> = asked.split(',').collect();
+                if let Some(e) = pin_violation(&asked, pinned, &format!("/{key}"), what) {
+                    return Err(e);
                 }
             }
         }
     }
     Ok(())
+}
+
+/// The refusal for the first of `asked` outside `pinned`, if any.
+pub fn pin_violation(asked: &[&str], pinned: &[String], at: &str, what: &str) -> Option<Error> {
+    let (i, outside) = asked.iter().enumerate().find(|(_, id)| !pinned.iter().any(|p| p == *id))?;
+    Some(Error::invalid(format!("{at}/{i}"), format!("{what} {outside} is outside the configured scope ({})", pinned.join(", "))))
 }
 
 #[cfg(test)]
@@ -186,7 +225,7 @@ mod tests {
     #[test]
     fn every_catalog_row_has_a_unique_dotted_name_and_a_schema() {
         let mut names = std::collections::BTreeSet::new();
-        for a in catalog::ACTIONS {
+        for a in all() {
             assert!(names.insert(a.name), "duplicate {}", a.name);
             assert!(a.name.contains('.'), "{}", a.name);
             assert_eq!(a.input_schema()["type"], "object");

@@ -26,6 +26,8 @@ pub enum Kind {
     /// An ISO-8601 UTC timestamp, as SentinelOne's `__gt`/`__lt` filters take them.
     Timestamp,
     Integer { min: i64, max: i64 },
+    /// A non-empty object of these parameters: a target filter in an action body.
+    Filter(&'static [Param]),
 }
 
 /// What the engine does with a parameter's value.
@@ -35,6 +37,8 @@ pub enum Use {
     Query,
     /// Read by the engine itself (`limit`, `maxItems`, `id`, ...), never sent as-is.
     Control,
+    /// Sent in an action body's `data` object under the same name.
+    Data,
 }
 
 /// One input field of an action.
@@ -56,6 +60,10 @@ impl Param {
         Param { name, kind, doc, required: false, usage: Use::Control }
     }
 
+    pub const fn data(name: &'static str, kind: Kind, doc: &'static str) -> Param {
+        Param { name, kind, doc, required: false, usage: Use::Data }
+    }
+
     pub const fn required(self) -> Param {
         Param { required: true, ..self }
     }
@@ -73,6 +81,15 @@ impl Param {
             Kind::Bool => json!({"type": "boolean"}),
             Kind::Timestamp => json!({"type": "string", "format": "date-time"}),
             Kind::Integer { min, max } => json!({"type": "integer", "minimum": min, "maximum": max}),
+            Kind::Filter(params) => {
+                let mut schema = input_schema("filter", &params.iter().collect::<Vec<_>>());
+                if let Some(o) = schema.as_object_mut() {
+                    o.remove("$schema");
+                    o.remove("title");
+                    o.insert("minProperties".into(), json!(1));
+                }
+                schema
+            }
         };
         s["description"] = Value::from(self.doc);
         s
@@ -128,6 +145,12 @@ impl Param {
                 Some(n) if (min..=max).contains(&n) => Ok(()),
                 _ => bad(format!("expected a whole number from {min} to {max}")),
             },
+            Kind::Filter(params) => match value {
+                Value::Object(fields) if !fields.is_empty() => {
+                    validate_fields(&params.iter().collect::<Vec<_>>(), fields, &at).map(|_| ())
+                }
+                _ => bad("expected a non-empty filter object: an empty filter would match every object in scope".into()),
+            },
         }
     }
 
@@ -166,17 +189,35 @@ pub fn validate(params: &[&Param], input: &str) -> Result<Map<String, Value>, Er
     let Value::Object(fields) = value else {
         return Err(Error::invalid_input("the input must be a JSON object"));
     };
-    for (name, value) in &fields {
+    validate_fields(params, &fields, "")?;
+    Ok(fields)
+}
+
+/// Checks an object's fields against `params`; pointers are prefixed with `at`.
+fn validate_fields(params: &[&Param], fields: &Map<String, Value>, at: &str) -> Result<(), Error> {
+    for (name, value) in fields {
         let Some(param) = params.iter().find(|p| p.name == name) else {
             let known: Vec<&str> = params.iter().map(|p| p.name).collect();
-            return Err(Error::invalid(format!("/{name}"), format!("unknown field; expected one of: {}", known.join(", "))));
+            return Err(Error::invalid(format!("{at}/{name}"), format!("unknown field; expected one of: {}", known.join(", "))));
         };
-        param.check(value)?;
+        param.check(value).map_err(|e| match e {
+            Error::InvalidInput { field: Some(f), message } => Error::InvalidInput { field: Some(format!("{at}{f}")), message },
+            other => other,
+        })?;
     }
     if let Some(missing) = params.iter().find(|p| p.required && !fields.contains_key(p.name)) {
-        return Err(Error::invalid(format!("/{}", missing.name), "this field is required"));
+        return Err(Error::invalid(format!("{at}/{}", missing.name), "this field is required"));
     }
-    Ok(fields)
+    Ok(())
+}
+
+/// The `data` object of an action body: the validated `Use::Data` fields, as given.
+pub fn to_data(params: &[&Param], fields: &Map<String, Value>) -> Map<String, Value> {
+    params
+        .iter()
+        .filter(|p| p.usage == Use::Data)
+        .filter_map(|p| fields.get(p.name).map(|v| (p.name.to_owned(), v.clone())))
+        .collect()
 }
 
 /// The query parameters among validated `fields`.
