@@ -63,3 +63,44 @@ async fn organization_tree_is_confined_to_pinned_sites_in_every_request() {
         assert!(request.query.contains(&("siteIds".into(), pinned.clone())), "{request:?}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sites_list_reads_the_nested_sites_shape_to_its_empty_string_end_marker() {
+    let sim = simulator();
+    let output = invoke_ok(&connect(&sim, tokens::ADMIN), "sites.list", r#"{"limit": 3}"#).await;
+    let expected: Vec<String> = world(&sim).sites.iter().map(|s| s.id.to_string()).collect();
+    assert_eq!(ids(&output), expected);
+    assert_eq!(sim.requests().len(), 2, "3 + 1 sites, then the \"\" end marker");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn groups_list_pages_at_its_300_cap_to_the_null_string_end_marker() {
+    let sim = simulator();
+    let conn = connect(&sim, tokens::ADMIN);
+    let output = invoke_ok(&conn, "groups.list", r#"{"limit": 5}"#).await;
+    assert_eq!(ids(&output).len(), 8);
+    assert_eq!(sim.requests().len(), 2);
+    let error = invoke_err(&conn, "groups.list", r#"{"limit": 301}"#).await;
+    assert!(matches!(error, host_harness::PluginError::InvalidInput(ref i) if i.field.as_deref() == Some("/limit")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn accounts_list_is_confined_to_pinned_accounts() {
+    let sim = simulator();
+    let w = world(&sim);
+    let mut conn = connect(&sim, tokens::ADMIN);
+    conn.account_ids = vec![w.accounts[1].id.to_string()];
+    let output = invoke_ok(&conn, "accounts.list", "{}").await;
+    assert_eq!(ids(&output), [w.accounts[1].id.to_string()]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn site_get_returns_one_site_by_id_and_unknown_ids_are_not_found() {
+    let sim = simulator();
+    let conn = connect(&sim, tokens::ADMIN);
+    let site = world(&sim).sites[2].clone();
+    let output = invoke_ok(&conn, "sites.get", &format!(r#"{{"id": "{}"}}"#, site.id)).await;
+    assert_eq!((output["id"].as_str(), output["name"].as_str()), (Some(site.id.to_string().as_str()), Some(site.name.as_str())));
+    let error = invoke_err(&conn, "sites.get", r#"{"id": "42"}"#).await;
+    assert!(matches!(error, host_harness::PluginError::NotFound(ref u) if u.status == 404));
+}

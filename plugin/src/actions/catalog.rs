@@ -82,6 +82,65 @@ const AGENT_SORT: &[Param] = &[Param::query(
 const ONE_ID: &[Param] = &[Param::control("id", Kind::Id, ID_DOC).required()];
 const NONE: &[Param] = &[];
 
+const STATES: &[&str] = &["active", "expired", "deleted"];
+
+const ACCOUNT_FILTERS: &[Param] = &[
+    Param::query("accountIds", Kind::Ids, "Account ids."),
+    Param::query("name", Kind::Text, "Exact account name."),
+    Param::query("query", Kind::Text, "Free-text search."),
+    Param::query("states", Kind::Choices(STATES), "Account states."),
+    Param::query("accountType", Kind::Choice(&["Trial", "Paid"]), "Account type."),
+];
+
+const SITE_FILTERS: &[Param] = &[
+    Param::query("accountIds", Kind::Ids, "Account ids."),
+    Param::query("siteIds", Kind::Ids, "Site ids."),
+    Param::query("name", Kind::Text, "Exact site name."),
+    Param::query("query", Kind::Text, "Free-text search."),
+    Param::query("states", Kind::Choices(STATES), "Site states."),
+    Param::query("siteType", Kind::Choice(&["Trial", "Paid"]), "Site type."),
+    Param::query("isDefault", Kind::Bool, "Only the default site."),
+    Param::query("healthStatus", Kind::Bool, "Site health."),
+];
+
+const GROUP_FILTERS: &[Param] = &[
+    Param::query("accountIds", Kind::Ids, "Account ids."),
+    Param::query("siteIds", Kind::Ids, "Site ids."),
+    Param::query("groupIds", Kind::Ids, "Group ids."),
+    Param::query("name", Kind::Text, "Exact group name."),
+    Param::query("query", Kind::Text, "Free-text search."),
+    Param::query("types", Kind::Choices(&["static", "dynamic", "pinned"]), "Group types."),
+    Param::query("isDefault", Kind::Bool, "Only default groups."),
+];
+
+/// `GET groups` caps `limit` at 300.
+const GROUP_LIST_CONTROLS: &[Param] = &[
+    Param::control("limit", Kind::Integer { min: 1, max: 300 }, "Items per request (default and maximum 300)."),
+    Param::control("maxItems", Kind::Integer { min: 1, max: 1_000_000 }, "Stop after this many items (default 10000)."),
+    Param::control("cursor", Kind::Text, "Resume from a previous output's `nextCursor`."),
+    Param::query("sortOrder", Kind::Choice(&["asc", "desc"]), "Sort direction."),
+];
+
+/// A list row: `GET path` with filters, all pages.
+const fn list(name: &'static str, title: &'static str, description: &'static str, path: &'static str, items: Items, page_cap: u32, params: &'static [&'static [Param]]) -> Action {
+    Action { name, title, description, role: Role::Viewer, destructive: false, scoped: true, params, op: Op::List { path, items, page_cap } }
+}
+
+/// A read row: `GET path/{id}`.
+const fn get(name: &'static str, title: &'static str, description: &'static str, path: &'static str) -> Action {
+    Action { name, title, description, role: Role::Viewer, destructive: false, scoped: false, params: &[ONE_ID], op: Op::Read { path } }
+}
+
+/// Tenancy: accounts, sites and groups.
+pub const TENANCY: &[Action] = &[
+    list("accounts.list", "List accounts", "Accounts with licence and agent counts.", "accounts", Items::Data, MAX_PAGE_SIZE, &[ACCOUNT_FILTERS, LIST_CONTROLS]),
+    get("accounts.get", "Get an account", "One account by id.", "accounts/{id}"),
+    list("sites.list", "List sites", "Sites with licence counts (SentinelOne's data.sites).", "sites", Items::Field("sites"), MAX_PAGE_SIZE, &[SITE_FILTERS, LIST_CONTROLS]),
+    get("sites.get", "Get a site", "One site by id, with its licence counts.", "sites/{id}"),
+    list("groups.list", "List groups", "Agent groups.", "groups", Items::Data, 300, &[GROUP_FILTERS, GROUP_LIST_CONTROLS]),
+    get("groups.get", "Get a group", "One group by id.", "groups/{id}"),
+];
+
 /// Every action, in the order `describe` lists them.
 pub const ACTIONS: &[Action] = &[
     Action {

@@ -91,7 +91,7 @@ pub fn find(name: &str) -> Option<&'static Action> {
 
 /// Every action, in the order `describe` lists them.
 pub fn all() -> impl Iterator<Item = &'static Action> {
-    catalog::ACTIONS.iter().chain(catalog::AGENT_ACTIONS)
+    catalog::ACTIONS.iter().chain(catalog::TENANCY).chain(catalog::AGENT_ACTIONS)
 }
 
 /// Runs `name` with the JSON text `input` and returns the output JSON.
@@ -101,7 +101,13 @@ pub fn invoke(client: &Client, name: &str, input: &str) -> Result<Value, Error> 
     let fields = validate(&params, input)?;
     let mut query = to_query(&params, &fields);
     if action.scoped {
-        confine(&mut query, &client.config.scope)?;
+        // Pin only the scope keys this endpoint takes (accounts have no `siteIds`).
+        let declared = |key: &str| params.iter().any(|p| p.name == key);
+        let pins = ScopePins {
+            account_ids: if declared("accountIds") { client.config.scope.account_ids.clone() } else { Vec::new() },
+            site_ids: if declared("siteIds") { client.config.scope.site_ids.clone() } else { Vec::new() },
+        };
+        confine(&mut query, &pins)?;
     }
     match action.op {
         Op::Read { path } => {
