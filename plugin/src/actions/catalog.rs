@@ -141,8 +141,28 @@ pub const TENANCY: &[Action] = &[
     get("groups.get", "Get a group", "One group by id.", "groups/{id}"),
 ];
 
+const GENERIC: &[Param] = &[
+    Param::control("method", Kind::Choice(&["GET", "POST", "PUT", "DELETE"]), "HTTP method (default GET)."),
+    Param::control("path", Kind::Text, "Endpoint path under /web/api/v2.1/, e.g. \"threats\" or \"activities/types\".").required(),
+    Param::control("query", Kind::Object, "Query parameters; arrays are sent comma-separated."),
+    Param::control("body", Kind::Object, "JSON body for POST/PUT/DELETE, e.g. {\"filter\": {...}, \"data\": {...}}."),
+    Param::control("confirmFilter", Kind::Bool, "Must be true to send an empty body filter (it acts on everything in scope)."),
+    Param::control("paginate", Kind::Bool, "GET only: follow cursors and return every item (up to maxItems)."),
+    Param::control("maxItems", Kind::Integer { min: 1, max: 1_000_000 }, "With paginate: stop after this many items (default 10000)."),
+];
+
 /// Every action, in the order `describe` lists them.
 pub const ACTIONS: &[Action] = &[
+    Action {
+        name: "api.request",
+        title: "Generic API request",
+        description: "Any Management API v2.1 endpoint with the plugin's auth, scope pins, error mapping and pagination. Refuses paths outside the API.",
+        role: Role::Viewer,
+        destructive: true,
+        scoped: false,
+        params: &[GENERIC],
+        op: Op::Native(|client, fields| super::generic::run(client, fields)),
+    },
     Action {
         name: "connection.check",
         title: "Test the connection",

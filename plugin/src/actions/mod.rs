@@ -7,6 +7,7 @@
 
 pub mod act;
 pub mod catalog;
+pub mod generic;
 pub mod params;
 
 use crate::Error;

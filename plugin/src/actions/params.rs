@@ -28,6 +28,8 @@ pub enum Kind {
     Integer { min: i64, max: i64 },
     /// A non-empty object of these parameters: a target filter in an action body.
     Filter(&'static [Param]),
+    /// Any JSON object (the generic request's query and body).
+    Object,
 }
 
 /// What the engine does with a parameter's value.
@@ -81,6 +83,7 @@ impl Param {
             Kind::Bool => json!({"type": "boolean"}),
             Kind::Timestamp => json!({"type": "string", "format": "date-time"}),
             Kind::Integer { min, max } => json!({"type": "integer", "minimum": min, "maximum": max}),
+            Kind::Object => json!({"type": "object"}),
             Kind::Filter(params) => {
                 let mut schema = input_schema("filter", &params.iter().collect::<Vec<_>>());
                 if let Some(o) = schema.as_object_mut() {
@@ -144,6 +147,10 @@ impl Param {
             Kind::Integer { min, max } => match value.as_i64() {
                 Some(n) if (min..=max).contains(&n) => Ok(()),
                 _ => bad(format!("expected a whole number from {min} to {max}")),
+            },
+            Kind::Object => match value {
+                Value::Object(_) => Ok(()),
+                _ => bad("expected a JSON object".into()),
             },
             Kind::Filter(params) => match value {
                 Value::Object(fields) if !fields.is_empty() => {
