@@ -259,6 +259,27 @@ async fn demo(cli: &Cli, request_log: Option<&Path>) -> anyhow::Result<ExitCode>
     println!("   active Linux agents (first 5 of {}):", filtered["totalItems"]);
     print!("{}", report::agents(filtered["items"].as_array().map_or(&[][..], Vec::as_slice)));
 
+    // The cost of one call itself (no network): a fresh store and instance plus a call the
+    // plugin answers at once, and plus `describe` (which builds every action's schema).
+    let median = |mut samples: Vec<Duration>| {
+        samples.sort();
+        samples[samples.len() / 2].as_secs_f64() * 1e6
+    };
+    let (mut refused, mut described) = (Vec::new(), Vec::new());
+    for _ in 0..50 {
+        let start = Instant::now();
+        let _ = runtime.invoke(&connection, "no.such-action", "{}").await?;
+        refused.push(start.elapsed());
+        let start = Instant::now();
+        runtime.describe().await?;
+        described.push(start.elapsed());
+    }
+    println!(
+        "\n4. Per-call cost, median of 50: fresh instance + an immediately answered call {:.0} µs; with describe {:.0} µs",
+        median(refused),
+        median(described)
+    );
+
     if let Some(path) = request_log {
         simulator.write_request_log(path)?;
         println!("\nrequest log written to {}", path.display());

@@ -31,6 +31,8 @@
 
 mod accounts;
 mod actions;
+mod activities;
+mod activity_types;
 mod agents;
 mod auth;
 mod clock;
@@ -44,9 +46,12 @@ mod request_log;
 mod rng;
 mod routes;
 mod seed;
+mod seed_security;
 mod sites;
 mod state;
 mod system;
+mod threat_actions;
+mod threats;
 pub mod tokens;
 mod users;
 

@@ -281,6 +281,12 @@ pub struct World {
     pub users: Vec<User>,
     /// Counts agent reads, to settle transitional network statuses.
     pub agent_reads: u64,
+    pub threats: Vec<Threat>,
+    pub threat_notes: Vec<ThreatNote>,
+    pub activities: Vec<Activity>,
+    pub alerts: Vec<Alert>,
+    /// The next id handed out at run time (notes, activities); above every seeded id.
+    pub next_id: u64,
 }
 
 impl World {
@@ -294,6 +300,62 @@ impl World {
 
     pub fn account(&self, id: Id) -> Option<&Account> {
         self.accounts.iter().find(|a| a.id == id)
+    }
+
+    /// A fresh id, larger than every id handed out before (creation order = id order).
+    pub fn new_id(&mut self) -> Id {
+        self.next_id += 1 + (self.next_id % 7919) * 131;
+        Id(self.next_id)
+    }
+
+    /// Copies each threat's agent into its `agentRealtimeInfo` (agents move and change state).
+    pub fn refresh_threat_agents(&mut self) {
+        let agents: std::collections::HashMap<Id, &Agent> =
+            self.agents.iter().map(|a| (a.id, a)).collect();
+        for threat in &mut self.threats {
+            if let Some(agent) = agents.get(&threat.agent_realtime_info.agent_id) {
+                threat.agent_realtime_info = ThreatAgentRealtime::of(agent);
+            }
+        }
+    }
+
+    /// Appends an activity caused by a console action at `now`.
+    pub fn record_activity(&mut self, now: Timestamp, draft: ActivityDraft) -> Id {
+        let id = self.new_id();
+        let (agent, account, site) = match draft.agent_id.and_then(|a| self.agents.iter().find(|x| x.id == a)) {
+            Some(agent) => (
+                Some(agent),
+                Some((agent.account_id, agent.account_name.clone())),
+                Some((agent.site_id, agent.site_name.clone())),
+            ),
+            None => (None, None, None),
+        };
+        let activity = Activity {
+            id,
+            activity_type: draft.activity_type,
+            activity_uuid: format!("{:032x}", u128::from(id.0).wrapping_mul(0x9E37_79B9_7F4A_7C15_F39C_C060_5CED_C835)),
+            primary_description: draft.primary_description,
+            secondary_description: draft.secondary_description,
+            description: None,
+            comments: None,
+            created_at: now,
+            updated_at: now,
+            data: draft.data,
+            agent_id: draft.agent_id,
+            agent_updated_version: None,
+            threat_id: draft.threat_id,
+            user_id: draft.user_id,
+            hash: None,
+            os_family: agent.map(|a| a.os_type.clone()),
+            account_id: account.as_ref().map(|a| a.0),
+            account_name: account.map(|a| a.1),
+            site_id: site.as_ref().map(|s| s.0),
+            site_name: site.map(|s| s.1),
+            group_id: agent.map(|a| a.group_id),
+            group_name: agent.map(|a| a.group_name.clone()),
+        };
+        self.activities.push(activity);
+        id
     }
 
     /// Recomputes the agent-derived counters on accounts, sites and groups.
@@ -325,5 +387,262 @@ impl World {
                 .filter(|a| a.group_id == group.id)
                 .count();
         }
+    }
+}
+
+/// What an action says happened; [`World::record_activity`] fills in ids, times and scope.
+pub struct ActivityDraft {
+    pub activity_type: u32,
+    pub primary_description: String,
+    pub secondary_description: Option<String>,
+    pub data: Value,
+    pub agent_id: Option<Id>,
+    pub threat_id: Option<Id>,
+    pub user_id: Option<Id>,
+}
+
+/// A threat in the v2.1 nested shape. `threatInfo.mitigationStatus` is a string while the
+/// top-level `mitigationStatus` is the array of action reports (the console's own name clash).
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Threat {
+    pub id: Id,
+    pub threat_info: ThreatInfo,
+    pub agent_realtime_info: ThreatAgentRealtime,
+    /// A snapshot taken at detection time (free-form; many fields are null on the console too).
+    pub agent_detection_info: Value,
+    pub mitigation_status: Vec<Value>,
+    pub indicators: Vec<Value>,
+    pub container_info: Value,
+    pub kubernetes_info: Value,
+    pub whitening_options: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ThreatInfo {
+    pub threat_id: Id,
+    pub threat_name: String,
+    pub classification: String,
+    pub classification_source: String,
+    pub confidence_level: String,
+    pub analyst_verdict: String,
+    pub analyst_verdict_description: String,
+    pub incident_status: String,
+    pub incident_status_description: String,
+    pub mitigation_status: String,
+    pub mitigation_status_description: String,
+    pub mitigated_preemptively: bool,
+    pub sha1: String,
+    pub sha256: Option<String>,
+    pub md5: Option<String>,
+    pub file_path: String,
+    pub file_size: u64,
+    pub file_extension: String,
+    pub file_extension_type: String,
+    pub file_verification_type: String,
+    pub publisher_name: String,
+    pub is_valid_certificate: bool,
+    pub process_user: String,
+    pub originator_process: String,
+    pub storyline: String,
+    pub collection_id: Id,
+    pub detection_type: String,
+    pub engines: Vec<String>,
+    pub detection_engines: Vec<Value>,
+    pub initiated_by: String,
+    pub initiated_by_description: String,
+    pub identified_at: Timestamp,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub pending_actions: bool,
+    pub failed_actions: bool,
+    pub reboot_required: bool,
+    pub automatically_resolved: bool,
+    pub external_ticket_id: Option<String>,
+    pub external_ticket_exists: bool,
+    pub is_fileless: bool,
+}
+
+/// The agent as it is now (refreshed from the live agent on every threat read).
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ThreatAgentRealtime {
+    pub agent_id: Id,
+    pub agent_uuid: String,
+    pub agent_computer_name: String,
+    pub agent_os_type: String,
+    pub agent_os_name: String,
+    pub agent_os_revision: String,
+    pub agent_version: String,
+    pub agent_machine_type: String,
+    pub agent_domain: String,
+    pub agent_is_active: bool,
+    pub agent_is_decommissioned: bool,
+    pub agent_infected: bool,
+    pub agent_network_status: String,
+    pub agent_mitigation_mode: String,
+    pub active_threats: u32,
+    pub account_id: Id,
+    pub account_name: String,
+    pub site_id: Id,
+    pub site_name: String,
+    pub group_id: Id,
+    pub group_name: String,
+    pub network_interfaces: Vec<NetworkInterface>,
+    pub scan_status: String,
+    pub operational_state: String,
+    pub reboot_required: bool,
+    pub user_actions_needed: Vec<String>,
+}
+
+impl ThreatAgentRealtime {
+    pub fn of(agent: &Agent) -> ThreatAgentRealtime {
+        ThreatAgentRealtime {
+            agent_id: agent.id,
+            agent_uuid: agent.uuid.clone(),
+            agent_computer_name: agent.computer_name.clone(),
+            agent_os_type: agent.os_type.clone(),
+            agent_os_name: agent.os_name.clone(),
+            agent_os_revision: agent.os_revision.clone(),
+            agent_version: agent.agent_version.clone(),
+            agent_machine_type: agent.machine_type.clone(),
+            agent_domain: agent.domain.clone(),
+            agent_is_active: agent.is_active,
+            agent_is_decommissioned: agent.is_decommissioned,
+            agent_infected: agent.infected,
+            agent_network_status: agent.network_status.clone(),
+            agent_mitigation_mode: agent.mitigation_mode.clone(),
+            active_threats: agent.active_threats,
+            account_id: agent.account_id,
+            account_name: agent.account_name.clone(),
+            site_id: agent.site_id,
+            site_name: agent.site_name.clone(),
+            group_id: agent.group_id,
+            group_name: agent.group_name.clone(),
+            network_interfaces: agent.network_interfaces.clone(),
+            scan_status: agent.scan_status.clone(),
+            operational_state: agent.operational_state.clone(),
+            reboot_required: agent.threat_reboot_required,
+            user_actions_needed: agent.user_actions_needed.clone(),
+        }
+    }
+}
+
+/// A note on a threat (`GET threats/{id}/notes`).
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ThreatNote {
+    pub id: Id,
+    pub text: String,
+    pub creator: String,
+    pub creator_id: Id,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub edited: bool,
+    #[serde(skip)]
+    pub threat_id: Id,
+}
+
+/// An activity (`GET activities`, and the items of a threat's timeline).
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Activity {
+    pub id: Id,
+    pub activity_type: u32,
+    pub activity_uuid: String,
+    pub primary_description: String,
+    pub secondary_description: Option<String>,
+    pub description: Option<String>,
+    pub comments: Option<String>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub data: Value,
+    pub agent_id: Option<Id>,
+    pub agent_updated_version: Option<String>,
+    pub threat_id: Option<Id>,
+    pub user_id: Option<Id>,
+    pub hash: Option<String>,
+    pub os_family: Option<String>,
+    pub account_id: Option<Id>,
+    pub account_name: Option<String>,
+    pub site_id: Option<Id>,
+    pub site_name: Option<String>,
+    pub group_id: Option<Id>,
+    pub group_name: Option<String>,
+}
+
+/// A cloud-detection (STAR) alert. It has no top-level `id`: the id is `alertInfo.alertId`.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Alert {
+    pub alert_info: AlertInfo,
+    pub rule_info: AlertRuleInfo,
+    pub agent_detection_info: AlertAgentDetection,
+    pub agent_realtime_info: Value,
+    pub source_process_info: Value,
+    pub source_parent_process_info: Value,
+    pub target_process_info: Value,
+    pub container_info: Value,
+    pub kubernetes_info: Value,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AlertInfo {
+    pub alert_id: Id,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub reported_at: Timestamp,
+    /// Display case: `Unresolved`, `In progress`, `Resolved`.
+    pub incident_status: String,
+    /// Display case: `Undefined`, `True positive`, `False positive`, `Suspicious`.
+    pub analyst_verdict: String,
+    pub event_type: String,
+    pub hit_type: String,
+    pub source: String,
+    pub dv_event_id: String,
+    pub is_edr: bool,
+    pub src_ip: Option<String>,
+    pub dst_ip: Option<String>,
+    pub dst_port: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AlertRuleInfo {
+    pub id: Id,
+    pub name: String,
+    pub description: String,
+    /// `Low`, `Medium`, `High` or `Critical`.
+    pub severity: String,
+    pub s1ql: String,
+    pub query_type: String,
+    pub query_lang: String,
+    pub scope_level: String,
+    pub treat_as_threat: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AlertAgentDetection {
+    pub account_id: Id,
+    pub site_id: Id,
+    pub uuid: String,
+    pub name: String,
+    pub os_family: String,
+    pub os_name: String,
+    pub os_revision: String,
+    pub version: String,
+    pub machine_type: String,
+}
+
+/// `true_positive` or `TRUE_POSITIVE` → `True positive` (the console's display case).
+pub fn display_case(snake: &str) -> String {
+    let words = snake.to_lowercase().replace('_', " ");
+    let mut chars = words.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
     }
 }

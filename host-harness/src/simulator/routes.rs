@@ -3,7 +3,10 @@
 
 use super::errors::ApiError;
 use super::state::AppState;
-use super::{accounts, actions, agents, groups, request_log, sites, system, users};
+use super::{
+    accounts, actions, activities, agents, groups, request_log, sites, system, threat_actions,
+    threats, users,
+};
 use axum::Router;
 use axum::http::{Method, Uri};
 use axum::routing::{get, post};
@@ -29,6 +32,25 @@ pub fn router(state: AppState) -> Router {
         .route(&p("agents"), get(agents::list))
         .route(&p("agents/count"), get(agents::count))
         .route(&p("agents/actions/{action}"), post(actions::run))
+        .route(&p("threats"), get(threats::list))
+        .route(
+            &p("threats/mitigate/{action}"),
+            post(threat_actions::mitigate),
+        )
+        .route(
+            &p("threats/analyst-verdict"),
+            post(threat_actions::analyst_verdict),
+        )
+        .route(&p("threats/incident"), post(threat_actions::incident))
+        .route(
+            &p("threats/external-ticket-id"),
+            post(threat_actions::external_ticket_id),
+        )
+        .route(&p("threats/notes"), post(threat_actions::add_note))
+        .route(&p("threats/{id}/notes"), get(threat_actions::notes))
+        .route(&p("threats/{id}/timeline"), get(threat_actions::timeline))
+        .route(&p("activities"), get(activities::list))
+        .route(&p("activities/types"), get(activities::types))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(

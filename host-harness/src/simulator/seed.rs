@@ -238,8 +238,16 @@ pub fn build(seed: u64, agent_count: usize, started_at: Timestamp) -> World {
         agents,
         users,
         agent_reads: 0,
+        threats: Vec::new(),
+        threat_notes: Vec::new(),
+        activities: Vec::new(),
+        alerts: Vec::new(),
+        next_id: 0,
     };
     world.refresh_counts();
+    // Threats, activities and alerts use their own generator, so adding them left every id and
+    // value seeded above unchanged.
+    super::seed_security::populate(&mut world);
     world
 }
 

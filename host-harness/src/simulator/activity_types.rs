@@ -1,0 +1,65 @@
+//! The activity type table served by `GET activities/types` and used by seeding and actions.
+//!
+//! Only 86 ("threat file uploaded") is taken from the reference; the other codes are the
+//! simulator's own (a client must look codes up with `activities/types`, never hard-code them).
+
+pub const AGENT_REGISTERED: u32 = 17;
+pub const SUSPICIOUS_THREAT: u32 = 18;
+pub const MALICIOUS_THREAT: u32 = 19;
+pub const USER_LOGGED_IN: u32 = 27;
+pub const AGENT_DISCONNECTED: u32 = 52;
+pub const AGENT_CONNECTED: u32 = 53;
+pub const AGENT_DECOMMISSIONED: u32 = 54;
+pub const AGENT_UNINSTALL_REQUESTED: u32 = 55;
+pub const AGENT_MOVED: u32 = 56;
+pub const AGENT_LOGS_REQUESTED: u32 = 57;
+pub const AGENT_RESTART_REQUESTED: u32 = 58;
+pub const AGENT_SHUTDOWN_REQUESTED: u32 = 59;
+pub const BROADCAST_SENT: u32 = 60;
+pub const THREAT_FILE_UPLOADED: u32 = 86;
+pub const SCAN_STARTED: u32 = 90;
+pub const SCAN_ABORTED: u32 = 91;
+pub const SCAN_FINISHED: u32 = 92;
+pub const MITIGATION_KILL: u32 = 2001;
+pub const MITIGATION_REMEDIATE: u32 = 2002;
+pub const MITIGATION_ROLLBACK: u32 = 2003;
+pub const MITIGATION_QUARANTINE: u32 = 2004;
+pub const MITIGATION_UNQUARANTINE: u32 = 2005;
+pub const THREAT_NOTE_ADDED: u32 = 3100;
+pub const THREAT_INCIDENT_CHANGED: u32 = 4003;
+pub const THREAT_VERDICT_CHANGED: u32 = 4008;
+pub const THREAT_TICKET_CHANGED: u32 = 4012;
+pub const ALERT_INCIDENT_CHANGED: u32 = 3770;
+pub const ALERT_VERDICT_CHANGED: u32 = 3771;
+
+/// `(id, action, descriptionTemplate)`.
+pub const TYPES: [(u32, &str, &str); 28] = [
+    (AGENT_REGISTERED, "Agent Registered", "New agent {{ computer_name }} registered"),
+    (SUSPICIOUS_THREAT, "New Suspicious Threat Not Mitigated", "Suspicious threat {{ threat_name }} detected on {{ computer_name }}"),
+    (MALICIOUS_THREAT, "New Malicious Threat Not Mitigated", "Malicious threat {{ threat_name }} detected on {{ computer_name }}"),
+    (USER_LOGGED_IN, "User Logged In", "The management user {{ username }} logged in"),
+    (AGENT_DISCONNECTED, "User Disconnected Agent From Network", "{{ username }} disconnected {{ computer_name }} from the network"),
+    (AGENT_CONNECTED, "User Reconnected Agent To Network", "{{ username }} reconnected {{ computer_name }} to the network"),
+    (AGENT_DECOMMISSIONED, "Agent Decommissioned", "{{ username }} decommissioned {{ computer_name }}"),
+    (AGENT_UNINSTALL_REQUESTED, "Agent Uninstall Requested", "{{ username }} requested uninstall of {{ computer_name }}"),
+    (AGENT_MOVED, "Agent Moved To Site", "{{ username }} moved {{ computer_name }} to site {{ site_name }}"),
+    (AGENT_LOGS_REQUESTED, "Agent Logs Requested", "{{ username }} requested logs from {{ computer_name }}"),
+    (AGENT_RESTART_REQUESTED, "Agent Restart Requested", "{{ username }} requested a restart of {{ computer_name }}"),
+    (AGENT_SHUTDOWN_REQUESTED, "Agent Shutdown Requested", "{{ username }} requested a shutdown of {{ computer_name }}"),
+    (BROADCAST_SENT, "Broadcast Message Sent", "{{ username }} sent a message to {{ computer_name }}"),
+    (THREAT_FILE_UPLOADED, "Threat File Uploaded", "Threat file of {{ threat_name }} uploaded from {{ computer_name }}"),
+    (SCAN_STARTED, "Scan Started", "Full disk scan started on {{ computer_name }}"),
+    (SCAN_ABORTED, "Scan Aborted", "Full disk scan aborted on {{ computer_name }}"),
+    (SCAN_FINISHED, "Scan Finished", "Full disk scan finished on {{ computer_name }}"),
+    (MITIGATION_KILL, "Threat Mitigation Report Kill Success", "{{ computer_name }} killed {{ threat_name }}"),
+    (MITIGATION_REMEDIATE, "Threat Mitigation Report Remediate Success", "{{ computer_name }} remediated {{ threat_name }}"),
+    (MITIGATION_ROLLBACK, "Threat Mitigation Report Rollback Success", "{{ computer_name }} rolled back {{ threat_name }}"),
+    (MITIGATION_QUARANTINE, "Threat Mitigation Report Quarantine Success", "{{ computer_name }} quarantined {{ threat_name }}"),
+    (MITIGATION_UNQUARANTINE, "Threat Mitigation Report Un-Quarantine Success", "{{ computer_name }} released {{ threat_name }} from quarantine"),
+    (THREAT_NOTE_ADDED, "Threat Note Added", "{{ username }} added a note to {{ threat_name }}"),
+    (THREAT_INCIDENT_CHANGED, "Threat Incident Status Changed", "{{ username }} changed the incident status of {{ threat_name }} to {{ incident_status }}"),
+    (THREAT_VERDICT_CHANGED, "Threat Analyst Verdict Changed", "{{ username }} changed the analyst verdict of {{ threat_name }} to {{ analyst_verdict }}"),
+    (THREAT_TICKET_CHANGED, "Threat External Ticket Id Changed", "{{ username }} set the external ticket of {{ threat_name }} to {{ external_ticket_id }}"),
+    (ALERT_INCIDENT_CHANGED, "Alert Incident Status Changed", "{{ username }} changed the incident status of alert {{ alert_id }}"),
+    (ALERT_VERDICT_CHANGED, "Alert Analyst Verdict Changed", "{{ username }} changed the analyst verdict of alert {{ alert_id }}"),
+];
