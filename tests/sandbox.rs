@@ -83,18 +83,23 @@ async fn a_response_over_the_size_cap_is_a_typed_transport_error() {
     assert!(matches!(error, PluginError::Transport(ref t) if t.kind == TransportKind::ResponseTooLarge), "{error:?}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_console_that_never_answers_is_a_typed_timeout_after_the_capped_first_byte_wait() {
-    // Accepts connections and never answers: only the host's first-byte cap ends the wait.
+/// A console that accepts connections and never answers: only the host's bounds end the wait.
+fn stalled_console() -> Connection {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
-    let _holder = std::thread::spawn(move || {
+    std::thread::spawn(move || {
         let streams: Vec<_> = listener.incoming().take(4).collect();
         std::thread::sleep(Duration::from_secs(30));
         drop(streams);
     });
     let mut conn = Connection::new(&url, None).unwrap();
     conn.policy.allow_loopback_http = true;
+    conn
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_console_that_never_answers_is_a_typed_timeout_after_the_capped_first_byte_wait() {
+    let mut conn = stalled_console();
     conn.policy.http.first_byte_timeout = Duration::from_millis(300);
     let error = invoke_err(&conn, "system.info", "{}").await;
     assert!(matches!(error, PluginError::Transport(ref t) if t.kind == TransportKind::Timeout), "{error:?}");
@@ -102,15 +107,7 @@ async fn a_console_that_never_answers_is_a_typed_timeout_after_the_capped_first_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_call_over_the_wall_clock_bound_fails_as_a_host_error() {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let _holder = std::thread::spawn(move || {
-        let streams: Vec<_> = listener.incoming().take(4).collect();
-        std::thread::sleep(Duration::from_secs(30));
-        drop(streams);
-    });
-    let mut conn = Connection::new(&url, None).unwrap();
-    conn.policy.allow_loopback_http = true;
+    let mut conn = stalled_console();
     conn.policy.call_timeout = Duration::from_millis(300);
     let error = runtime().invoke(&conn, "system.info", "{}").await.unwrap_err();
     assert!(error.to_string().contains("wall-clock bound"), "{error:#}");
