@@ -28,6 +28,8 @@ struct Cli {
 enum Command {
     /// Print the plugin's description and action catalog (JSON).
     Describe,
+    /// Print the action catalog as the README's Markdown table.
+    Catalog,
     /// Test the connection: reachability, identity, roles, token expiry (JSON). Exits 2 when not ready.
     Check(ConnectionArgs),
     /// Run an action by name (JSON out). Exits 1 with the typed error on failure.
@@ -171,6 +173,10 @@ async fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     match &cli.command {
         Command::Describe => {
             print_json(&load(cli)?.describe().await?)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Catalog => {
+            print!("{}", report::catalog_markdown(&load(cli)?.describe().await?));
             Ok(ExitCode::SUCCESS)
         }
         Command::Check(args) => {

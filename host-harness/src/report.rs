@@ -89,3 +89,27 @@ pub fn agents(items: &[Value]) -> String {
     }
     out
 }
+
+/// The action catalog as a Markdown table, generated from `describe` (the README embeds it
+/// between `<!-- catalog:start -->` and `<!-- catalog:end -->`, and a test keeps them equal).
+pub fn catalog_markdown(info: &crate::PluginInfo) -> String {
+    let mut out = String::from("| action | title | minimum role | destructive | inputs |\n|---|---|---|---|---|\n");
+    for action in &info.actions {
+        let schema: Value = serde_json::from_str(&action.input_schema).unwrap_or_default();
+        let required: Vec<&str> = schema["required"].as_array().map(|r| r.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+        let inputs: Vec<String> = schema["properties"]
+            .as_object()
+            .map(|p| p.keys().map(|k| if required.contains(&k.as_str()) { format!("**{k}**") } else { k.clone() }).collect())
+            .unwrap_or_default();
+        let inputs = if inputs.len() > 8 { format!("{} … ({} in all)", inputs[..8].join(", "), inputs.len()) } else { inputs.join(", ") };
+        let role = match action.minimum_role {
+            crate::Role::Viewer => "viewer",
+            crate::Role::Soc => "SOC",
+            crate::Role::It => "IT",
+            crate::Role::IncidentResponse => "incident response",
+            crate::Role::Admin => "admin",
+        };
+        let _ = writeln!(out, "| `{}` | {} | {role} | {} | {} |", action.name, action.title, if action.destructive { "yes" } else { "" }, inputs);
+    }
+    out
+}
