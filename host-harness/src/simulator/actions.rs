@@ -4,12 +4,14 @@
 //! every agent in scope, which is the console's real (dangerous) behaviour; a missing `filter` is a
 //! 400. Viewers get 403. `affected` counts the agents the command was sent to: every matched agent,
 //! except `broadcast` (Windows and macOS only) and `move-to-site` (agents not already there).
+//! Each affected agent gets an activity (see [`super::activity_types`]).
 
+use super::activity_types as types;
 use super::agents::{AgentFilter, select};
 use super::auth::Caller;
 use super::clock::Timestamp;
 use super::errors::ApiError;
-use super::model::{Agent, Id, PendingStatus, Scope};
+use super::model::{ActivityDraft, Agent, Id, PendingStatus, Scope};
 use super::query::{Params, parse_id};
 use super::state::AppState;
 use axum::Json;
@@ -111,9 +113,39 @@ pub async fn run(
         }
         affected += 1;
         apply(agent, &action, now, target_site.as_ref());
+        let (agent_id, name) = (agent.id, agent.computer_name.clone());
+        world.record_activity(
+            now,
+            ActivityDraft {
+                activity_type: activity_type(&action),
+                primary_description: format!("{action} sent to {name}"),
+                secondary_description: None,
+                data: json!({"computerName": name, "action": action}),
+                agent_id: Some(agent_id),
+                threat_id: None,
+                user_id: Some(caller.user_id),
+            },
+        );
     }
     world.refresh_counts();
     Ok(Json(json!({"data": {"affected": affected}})))
+}
+
+/// The activity an agent action appends (one per affected agent).
+fn activity_type(action: &str) -> u32 {
+    match action {
+        "disconnect" => types::AGENT_DISCONNECTED,
+        "connect" => types::AGENT_CONNECTED,
+        "initiate-scan" => types::SCAN_STARTED,
+        "abort-scan" => types::SCAN_ABORTED,
+        "fetch-logs" => types::AGENT_LOGS_REQUESTED,
+        "restart-machine" => types::AGENT_RESTART_REQUESTED,
+        "shutdown" => types::AGENT_SHUTDOWN_REQUESTED,
+        "decommission" => types::AGENT_DECOMMISSIONED,
+        "uninstall" => types::AGENT_UNINSTALL_REQUESTED,
+        "broadcast" => types::BROADCAST_SENT,
+        _ => types::AGENT_MOVED,
+    }
 }
 
 type TargetSite = (Id, String, Id, String, Option<(Id, String)>);

@@ -7,8 +7,13 @@
 //! `GET system/status` (no auth), `GET system/info`, `GET user`, `POST users/api-token-details`,
 //! `GET accounts[/{id}]`, `GET sites[/{id}]`, `GET groups[/{id}]`, `GET agents`, `GET agents/count`,
 //! `POST agents/actions/{disconnect|connect|initiate-scan|abort-scan|fetch-logs|restart-machine|
-//! shutdown|decommission|uninstall|broadcast|move-to-site}`. Anything else: 404 (wrong method: 405),
-//! always with the error envelope.
+//! shutdown|decommission|uninstall|broadcast|move-to-site}`, `GET threats`,
+//! `POST threats/mitigate/{kill|quarantine|remediate|rollback-remediation|un-quarantine}`,
+//! `POST threats/analyst-verdict`, `POST threats/incident`, `POST threats/external-ticket-id`,
+//! `POST threats/notes`, `GET threats/{id}/notes`, `GET threats/{id}/timeline`, `GET activities`,
+//! `GET activities/types`, `GET cloud-detection/alerts`,
+//! `POST cloud-detection/alerts/{analyst-verdict|incident}`. Anything else: 404 (wrong method:
+//! 405), always with the error envelope.
 //!
 //! # Quirks reproduced on purpose
 //! - End of pages: `nextCursor` is JSON `null` on `agents` and `accounts`, `""` on `sites`, and the
@@ -17,7 +22,12 @@
 //! - `groups` caps `limit` at 300 (others at 1000); above the cap is a 400.
 //! - Cursors are padded standard base64 that always contain `+` and `/` (see [`paging`]), tied to
 //!   the filters and sort: a mis-encoded cursor or one reused with other filters is a 400.
-//! - An empty action filter acts on every agent in scope.
+//! - An empty action filter acts on every agent (threat, alert) in scope.
+//! - Threats have the v2.1 nested shape with its name clash: `threatInfo.mitigationStatus` is a
+//!   string, the top-level `mitigationStatus` an array of action reports.
+//! - Alerts have no top-level `id` (it is `alertInfo.alertId`); their `incidentStatus` and
+//!   `analystVerdict` filters take UPPER_SNAKE values while the objects say `"Unresolved"`,
+//!   `"Undefined"` (display case).
 //!
 //! # Modelling choices
 //! - `skipCount=true` answers `"totalItems": null`; `countOnly=true` answers an empty `data`.
@@ -28,12 +38,22 @@
 //! - Seeded timestamps are relative to 2026-03-01T12:00:00Z (deterministic); token expiries are
 //!   relative to the start time (see [`seed`]).
 //! - The request log redacts secrets (see [`request_log`]).
+//! - With agents, every world has 300 threats (some with notes), 1,500 activities and 200 alerts,
+//!   seeded from their own generator so adding them changed no earlier id (see [`seed_security`]).
+//!   A threat's `agentRealtimeInfo` follows its agent; `agentDetectionInfo` is a snapshot.
+//!   Agent's `infected`/`activeThreats` are not derived from the threats.
+//! - Threat, alert and agent actions append activities (threat ones show on the threat's
+//!   timeline); activity type codes other than 86 are ours (see [`activity_types`]).
+//! - Mitigation skips threats whose agent OS cannot do it (remediate on Linux, rollback off
+//!   Windows): listed under `details[].skipped`, not counted in `affected`. See [`threats`],
+//!   [`threat_actions`], [`activities`], [`alerts`] for the rest.
 
 mod accounts;
 mod actions;
 mod activities;
 mod activity_types;
 mod agents;
+mod alerts;
 mod auth;
 mod clock;
 mod errors;
@@ -60,7 +80,8 @@ mod tests;
 
 pub use clock::Timestamp;
 pub use model::{
-    Account, Agent, Group, Id, NetworkInterface, PendingStatus, Role, Scope, Site, User, World,
+    Account, Activity, Agent, Alert, Group, Id, NetworkInterface, PendingStatus, Role, Scope, Site,
+    Threat, ThreatNote, User, World,
 };
 pub use request_log::RecordedRequest;
 pub use routes::PREFIX;

@@ -322,7 +322,10 @@ impl World {
     /// Appends an activity caused by a console action at `now`.
     pub fn record_activity(&mut self, now: Timestamp, draft: ActivityDraft) -> Id {
         let id = self.new_id();
-        let (agent, account, site) = match draft.agent_id.and_then(|a| self.agents.iter().find(|x| x.id == a)) {
+        let (agent, account, site) = match draft
+            .agent_id
+            .and_then(|a| self.agents.iter().find(|x| x.id == a))
+        {
             Some(agent) => (
                 Some(agent),
                 Some((agent.account_id, agent.account_name.clone())),
@@ -333,7 +336,10 @@ impl World {
         let activity = Activity {
             id,
             activity_type: draft.activity_type,
-            activity_uuid: format!("{:032x}", u128::from(id.0).wrapping_mul(0x9E37_79B9_7F4A_7C15_F39C_C060_5CED_C835)),
+            activity_uuid: format!(
+                "{:032x}",
+                u128::from(id.0).wrapping_mul(0x9E37_79B9_7F4A_7C15_F39C_C060_5CED_C835)
+            ),
             primary_description: draft.primary_description,
             secondary_description: draft.secondary_description,
             description: None,

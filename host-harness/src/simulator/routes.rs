@@ -4,8 +4,8 @@
 use super::errors::ApiError;
 use super::state::AppState;
 use super::{
-    accounts, actions, activities, agents, groups, request_log, sites, system, threat_actions,
-    threats, users,
+    accounts, actions, activities, agents, alerts, groups, request_log, sites, system,
+    threat_actions, threats, users,
 };
 use axum::Router;
 use axum::http::{Method, Uri};
@@ -51,6 +51,15 @@ pub fn router(state: AppState) -> Router {
         .route(&p("threats/{id}/timeline"), get(threat_actions::timeline))
         .route(&p("activities"), get(activities::list))
         .route(&p("activities/types"), get(activities::types))
+        .route(&p("cloud-detection/alerts"), get(alerts::list))
+        .route(
+            &p("cloud-detection/alerts/analyst-verdict"),
+            post(alerts::analyst_verdict),
+        )
+        .route(
+            &p("cloud-detection/alerts/incident"),
+            post(alerts::incident),
+        )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(

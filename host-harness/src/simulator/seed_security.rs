@@ -17,20 +17,55 @@ pub const ACTIVITIES: usize = 1500;
 pub const ALERTS: usize = 200;
 
 const THREAT_NAMES: [&str; 12] = [
-    "invoice_2026.exe", "setup_crack.exe", "mimikatz.exe", "payload.ps1", "update.js",
-    "svchost32.exe", "Quarterly_Report.docm", "keygen.exe", "miner", "libupdate.so",
-    "AdobeUpdater.app", "bootstrap.sh",
+    "invoice_2026.exe",
+    "setup_crack.exe",
+    "mimikatz.exe",
+    "payload.ps1",
+    "update.js",
+    "svchost32.exe",
+    "Quarterly_Report.docm",
+    "keygen.exe",
+    "miner",
+    "libupdate.so",
+    "AdobeUpdater.app",
+    "bootstrap.sh",
 ];
 const CLASSIFICATIONS: [&str; 7] = [
-    "Malware", "Ransomware", "Trojan", "PUA", "Infostealer", "Exploit", "Hacktool",
+    "Malware",
+    "Ransomware",
+    "Trojan",
+    "PUA",
+    "Infostealer",
+    "Exploit",
+    "Hacktool",
 ];
 const RULES: [(&str, &str, &str); 6] = [
-    ("Suspicious PowerShell download", "High", "SrcProcCmdLine ContainsCIS \"DownloadString\""),
-    ("LSASS memory access", "Critical", "TgtProcName = \"lsass.exe\" AND EventType = \"Open Remote Process Handle\""),
-    ("Office spawning shell", "Medium", "SrcProcName In (\"winword.exe\",\"excel.exe\") AND TgtProcName In (\"cmd.exe\",\"powershell.exe\")"),
+    (
+        "Suspicious PowerShell download",
+        "High",
+        "SrcProcCmdLine ContainsCIS \"DownloadString\"",
+    ),
+    (
+        "LSASS memory access",
+        "Critical",
+        "TgtProcName = \"lsass.exe\" AND EventType = \"Open Remote Process Handle\"",
+    ),
+    (
+        "Office spawning shell",
+        "Medium",
+        "SrcProcName In (\"winword.exe\",\"excel.exe\") AND TgtProcName In (\"cmd.exe\",\"powershell.exe\")",
+    ),
     ("New scheduled task", "Low", "EventType = \"Task Register\""),
-    ("Curl to raw IP", "Medium", "SrcProcName = \"curl\" AND DstIP Exists"),
-    ("Shadow copy deletion", "Critical", "SrcProcCmdLine ContainsCIS \"vssadmin delete shadows\""),
+    (
+        "Curl to raw IP",
+        "Medium",
+        "SrcProcName = \"curl\" AND DstIP Exists",
+    ),
+    (
+        "Shadow copy deletion",
+        "Critical",
+        "SrcProcCmdLine ContainsCIS \"vssadmin delete shadows\"",
+    ),
 ];
 
 struct Ids<'r> {
@@ -123,7 +158,15 @@ pub fn populate(world: &mut World) {
             let user = &world.users[0];
             world.threat_notes.push(ThreatNote {
                 id: ids.take(),
-                text: format!("Looked at {name}; {}", rng.pick(&["benign installer?", "escalated to IR", "user confirmed download", "reimaging"])),
+                text: format!(
+                    "Looked at {name}; {}",
+                    rng.pick(&[
+                        "benign installer?",
+                        "escalated to IR",
+                        "user confirmed download",
+                        "reimaging"
+                    ])
+                ),
                 creator: user.full_name.clone(),
                 creator_id: user.id,
                 created_at: at,
@@ -164,12 +207,36 @@ pub fn populate(world: &mut World) {
         let agent = &world.agents[rng.below(world.agents.len() as u64) as usize];
         let user = &world.users[rng.below(world.users.len() as u64) as usize];
         let (activity_type, text, on_agent) = match rng.below(100) {
-            0..=19 => (types::USER_LOGGED_IN, format!("{} logged in", user.full_name), false),
-            20..=49 => (types::SCAN_FINISHED, format!("Scan finished on {}", agent.computer_name), true),
-            50..=64 => (types::SCAN_STARTED, format!("Scan started on {}", agent.computer_name), true),
-            65..=79 => (types::AGENT_REGISTERED, format!("{} registered", agent.computer_name), true),
-            80..=89 => (types::AGENT_DISCONNECTED, format!("{} disconnected {}", user.full_name, agent.computer_name), true),
-            _ => (types::AGENT_CONNECTED, format!("{} reconnected {}", user.full_name, agent.computer_name), true),
+            0..=19 => (
+                types::USER_LOGGED_IN,
+                format!("{} logged in", user.full_name),
+                false,
+            ),
+            20..=49 => (
+                types::SCAN_FINISHED,
+                format!("Scan finished on {}", agent.computer_name),
+                true,
+            ),
+            50..=64 => (
+                types::SCAN_STARTED,
+                format!("Scan started on {}", agent.computer_name),
+                true,
+            ),
+            65..=79 => (
+                types::AGENT_REGISTERED,
+                format!("{} registered", agent.computer_name),
+                true,
+            ),
+            80..=89 => (
+                types::AGENT_DISCONNECTED,
+                format!("{} disconnected {}", user.full_name, agent.computer_name),
+                true,
+            ),
+            _ => (
+                types::AGENT_CONNECTED,
+                format!("{} reconnected {}", user.full_name, agent.computer_name),
+                true,
+            ),
         };
         let data = if on_agent {
             json!({"computerName": agent.computer_name, "username": user.full_name})
@@ -184,18 +251,30 @@ pub fn populate(world: &mut World) {
                 data,
                 agent: on_agent.then_some(agent.id),
                 threat: None,
-                user: (!on_agent || activity_type == types::AGENT_DISCONNECTED || activity_type == types::AGENT_CONNECTED).then_some(user.id),
+                user: (!on_agent
+                    || activity_type == types::AGENT_DISCONNECTED
+                    || activity_type == types::AGENT_CONNECTED)
+                    .then_some(user.id),
             },
         ));
     }
     drafts.sort_by_key(|(at, _)| *at);
     for (at, draft) in drafts {
         let id = ids.take();
-        let agent = draft.agent.and_then(|a| world.agents.iter().find(|x| x.id == a));
+        let agent = draft
+            .agent
+            .and_then(|a| world.agents.iter().find(|x| x.id == a));
         world.activities.push(Activity {
             id,
             activity_type: draft.activity_type,
-            activity_uuid: format!("{}-{}-{}-{}-{}", rng.hex(8), rng.hex(4), rng.hex(4), rng.hex(4), rng.hex(12)),
+            activity_uuid: format!(
+                "{}-{}-{}-{}-{}",
+                rng.hex(8),
+                rng.hex(4),
+                rng.hex(4),
+                rng.hex(4),
+                rng.hex(12)
+            ),
             primary_description: draft.text,
             secondary_description: agent.map(|a| a.computer_name.clone()),
             description: None,
@@ -239,7 +318,9 @@ pub fn populate(world: &mut World) {
             85..=94 => "FALSE_POSITIVE",
             _ => "SUSPICIOUS",
         };
-        let updated_at = created_at.plus_micros(rng.below(3 * MICROS_PER_DAY as u64) as i64).min(r);
+        let updated_at = created_at
+            .plus_micros(rng.below(3 * MICROS_PER_DAY as u64) as i64)
+            .min(r);
         let process = *rng.pick(&["powershell.exe", "cmd.exe", "winword.exe", "curl", "bash"]);
         world.alerts.push(Alert {
             alert_info: AlertInfo {
@@ -355,14 +436,21 @@ fn threat(
         .min(r);
     let user = agent.last_logged_in_user_name.clone();
     let file_path = match agent.os_type.as_str() {
-        "windows" | "windows_legacy" => format!("\\Device\\HarddiskVolume3\\Users\\{user}\\Downloads\\{file}"),
+        "windows" | "windows_legacy" => {
+            format!("\\Device\\HarddiskVolume3\\Users\\{user}\\Downloads\\{file}")
+        }
         "macos" => format!("/Users/{user}/Downloads/{file}"),
         _ => format!("/tmp/{file}"),
     };
     let mitigation_reports = if mitigation == "mitigated" {
         ["kill", "quarantine"]
             .iter()
-            .map(|action| report(action, created_at.plus_micros(rng.between(1, 5) * MICROS_PER_SECOND)))
+            .map(|action| {
+                report(
+                    action,
+                    created_at.plus_micros(rng.between(1, 5) * MICROS_PER_SECOND),
+                )
+            })
             .collect()
     } else {
         Vec::new()
@@ -375,7 +463,9 @@ fn threat(
             threat_id: id,
             threat_name: file.into(),
             classification: rng.pick(&CLASSIFICATIONS).to_string(),
-            classification_source: rng.pick(&["Cloud", "Behavioral", "Static", "Engine"]).to_string(),
+            classification_source: rng
+                .pick(&["Cloud", "Behavioral", "Static", "Engine"])
+                .to_string(),
             confidence_level: confidence.into(),
             analyst_verdict: verdict.into(),
             analyst_verdict_description: display_case(verdict),
@@ -390,18 +480,29 @@ fn threat(
             file_path,
             file_size: rng.between(2_000, 40_000_000) as u64,
             file_extension: extension.to_uppercase(),
-            file_extension_type: if extension.is_empty() { "None" } else { "Executable" }.into(),
+            file_extension_type: if extension.is_empty() {
+                "None"
+            } else {
+                "Executable"
+            }
+            .into(),
             file_verification_type: "NotSigned".into(),
             publisher_name: String::new(),
             is_valid_certificate: false,
             process_user: format!("{}\\{user}", agent.domain),
-            originator_process: rng.pick(&["explorer.exe", "chrome.exe", "outlook.exe", "bash"]).to_string(),
+            originator_process: rng
+                .pick(&["explorer.exe", "chrome.exe", "outlook.exe", "bash"])
+                .to_string(),
             storyline: rng.hex(16).to_uppercase(),
             collection_id: ids.take(),
             detection_type: if rng.chance(60) { "static" } else { "dynamic" }.into(),
             engines: vec!["SentinelOne Cloud".into()],
-            detection_engines: vec![json!({"key": "sentinelone_cloud", "title": "SentinelOne Cloud"})],
-            initiated_by: rng.pick(&["agent_policy", "full_disk_scan", "star_active"]).to_string(),
+            detection_engines: vec![
+                json!({"key": "sentinelone_cloud", "title": "SentinelOne Cloud"}),
+            ],
+            initiated_by: rng
+                .pick(&["agent_policy", "full_disk_scan", "star_active"])
+                .to_string(),
             initiated_by_description: "Agent Policy".into(),
             identified_at: created_at.plus_micros(-rng.between(0, 2) * MICROS_PER_SECOND),
             created_at,

@@ -1002,3 +1002,736 @@ fn simulator_handle_can_be_shared_across_threads() {
     fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<Simulator>();
 }
+
+// ---- threats, activities, cloud-detection alerts ----
+
+fn all_threats(sim: &Simulator, token: &str) -> Vec<Value> {
+    collect_pages(sim, "threats", "limit=1000", token).0
+}
+
+fn by_id(threats: &[Value]) -> std::collections::HashMap<String, Value> {
+    threats
+        .iter()
+        .map(|t| (t["id"].as_str().unwrap().to_string(), t.clone()))
+        .collect()
+}
+
+#[test]
+fn threat_list_pages_to_the_null_end_without_duplicates() {
+    let sim = start(200);
+    let (items, pages) = collect_pages(&sim, "threats", "limit=7&sortBy=updatedAt", tokens::ADMIN);
+    assert_eq!(pages, 300usize.div_ceil(7));
+    let ids: HashSet<&str> = items.iter().map(|t| t["id"].as_str().unwrap()).collect();
+    assert_eq!((items.len(), ids.len()), (300, 300));
+    let updated: Vec<&str> = items
+        .iter()
+        .map(|t| t["threatInfo"]["updatedAt"].as_str().unwrap())
+        .collect();
+    assert!(updated.windows(2).all(|w| w[0] <= w[1]));
+    let last = get(&sim, "threats?limit=1000", tokens::ADMIN).json();
+    assert_eq!(last["pagination"]["nextCursor"], Value::Null);
+    assert_eq!(last["pagination"]["totalItems"], json!(300));
+    let t = &items[0];
+    assert_eq!(t["id"], t["threatInfo"]["threatId"]);
+    assert!(t["threatInfo"]["mitigationStatus"].is_string());
+    assert!(t["mitigationStatus"].is_array());
+    assert!(t["indicators"].is_array() && t["whiteningOptions"].is_array());
+    assert!(t["agentRealtimeInfo"]["agentId"].is_string());
+    assert!(t["agentRealtimeInfo"]["siteId"].is_string());
+    assert!(
+        t["threatInfo"]["createdAt"]
+            .as_str()
+            .unwrap()
+            .ends_with('Z')
+    );
+    let counted = get(&sim, "threats?countOnly=true", tokens::ADMIN).json();
+    assert_eq!(counted["data"], json!([]));
+    assert_eq!(counted["pagination"]["totalItems"], json!(300));
+    let skipped = get(&sim, "threats?skipCount=true&limit=2", tokens::ADMIN).json();
+    assert_eq!(skipped["pagination"]["totalItems"], Value::Null);
+    assert_error(
+        &get(&sim, "threats?limit=1001", tokens::ADMIN),
+        400,
+        4000010,
+    );
+    assert_error(
+        &get(&sim, "threats?sortBy=threatName", tokens::ADMIN),
+        400,
+        4000010,
+    );
+}
+
+#[test]
+fn threat_filters_match_the_query_and_the_callers_scope() {
+    let sim = start(200);
+    let all = all_threats(&sim, tokens::ADMIN);
+    let check = |query: &str, expected: &dyn Fn(&Value) -> bool| {
+        let (items, _) = collect_pages(
+            &sim,
+            "threats",
+            &format!("limit=1000&{query}"),
+            tokens::ADMIN,
+        );
+        let want = all.iter().filter(|t| expected(t)).count();
+        assert!(want > 0, "{query} matches nothing in the seed");
+        assert_eq!(items.len(), want, "{query}");
+        assert!(items.iter().all(|t| expected(t)), "{query}");
+    };
+    check("mitigationStatuses=mitigated", &|t| {
+        t["threatInfo"]["mitigationStatus"] == "mitigated"
+    });
+    check("analystVerdicts=true_positive,suspicious", &|t| {
+        ["true_positive", "suspicious"]
+            .contains(&t["threatInfo"]["analystVerdict"].as_str().unwrap())
+    });
+    check("incidentStatuses=in_progress", &|t| {
+        t["threatInfo"]["incidentStatus"] == "in_progress"
+    });
+    check("confidenceLevels=suspicious", &|t| {
+        t["threatInfo"]["confidenceLevel"] == "suspicious"
+    });
+    check("classifications=ransomware", &|t| {
+        t["threatInfo"]["classification"] == "Ransomware"
+    });
+    let sha1 = all[5]["threatInfo"]["sha1"].as_str().unwrap().to_string();
+    check(&format!("contentHashes={sha1}"), &|t| {
+        t["threatInfo"]["sha1"] == sha1.as_str()
+    });
+    let agent = all[9]["agentRealtimeInfo"]["agentId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    check(&format!("agentIds={agent}"), &|t| {
+        t["agentRealtimeInfo"]["agentId"] == agent.as_str()
+    });
+    let site = all[0]["agentRealtimeInfo"]["siteId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    check(&format!("siteIds={site}"), &|t| {
+        t["agentRealtimeInfo"]["siteId"] == site.as_str()
+    });
+    let group = all[0]["agentRealtimeInfo"]["groupId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    check(&format!("groupIds={group}"), &|t| {
+        t["agentRealtimeInfo"]["groupId"] == group.as_str()
+    });
+    check("computerName__contains=srv-", &|t| {
+        t["agentRealtimeInfo"]["agentComputerName"]
+            .as_str()
+            .unwrap()
+            .starts_with("SRV-")
+    });
+    let mut created: Vec<&str> = all
+        .iter()
+        .map(|t| t["threatInfo"]["createdAt"].as_str().unwrap())
+        .collect();
+    created.sort();
+    let middle = created[150].to_string();
+    check(&format!("createdAt__gte={}", encode(&middle)), &|t| {
+        t["threatInfo"]["createdAt"].as_str().unwrap() >= middle.as_str()
+    });
+    check(&format!("updatedAt__lt={}", encode(&middle)), &|t| {
+        t["threatInfo"]["updatedAt"].as_str().unwrap() < middle.as_str()
+    });
+    let ids = format!(
+        "{},{}",
+        all[1]["id"].as_str().unwrap(),
+        all[2]["id"].as_str().unwrap()
+    );
+    let (items, _) = collect_pages(&sim, "threats", &format!("ids={ids}"), tokens::ADMIN);
+    assert_eq!(items.len(), 2);
+    assert_error(
+        &get(&sim, "threats?mitigationStatuses=MITIGATED", tokens::ADMIN),
+        400,
+        4000010,
+    );
+    assert_error(
+        &get(&sim, "threats?createdAt__gt=yesterday", tokens::ADMIN),
+        400,
+        4000010,
+    );
+    let site_admin = all_threats(&sim, tokens::SITE_ADMIN);
+    let world = sim.world();
+    let own_site = world.lock().unwrap().sites[0].id.to_string();
+    assert!(!site_admin.is_empty() && site_admin.len() < 300);
+    assert!(
+        site_admin
+            .iter()
+            .all(|t| t["agentRealtimeInfo"]["siteId"] == own_site.as_str())
+    );
+}
+
+#[test]
+fn mitigation_changes_state_and_reports_affected() {
+    let sim = start(200);
+    let all = all_threats(&sim, tokens::ADMIN);
+    let target = all
+        .iter()
+        .find(|t| {
+            t["threatInfo"]["mitigationStatus"] == "not_mitigated"
+                && t["agentRealtimeInfo"]["agentOsType"] == "windows"
+        })
+        .unwrap();
+    let id = target["id"].as_str().unwrap();
+    let reply = post(
+        &sim,
+        "threats/mitigate/kill",
+        Some(tokens::ADMIN),
+        &json!({"filter": {"ids": [id]}, "data": {}}),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let body = reply.json();
+    assert_eq!(body["data"]["affected"], json!(1));
+    assert_eq!(body["data"]["details"][0]["threatId"], json!(id));
+    let now = get(&sim, &format!("threats?ids={id}"), tokens::ADMIN).json()["data"][0].clone();
+    assert_eq!(now["threatInfo"]["mitigationStatus"], "mitigated");
+    let reports = now["mitigationStatus"].as_array().unwrap();
+    assert_eq!(
+        reports.len(),
+        target["mitigationStatus"].as_array().unwrap().len() + 1
+    );
+    assert_eq!(reports.last().unwrap()["action"], "kill");
+    assert!(now["threatInfo"]["updatedAt"].as_str() > target["threatInfo"]["updatedAt"].as_str());
+    // un-quarantine adds a report but leaves the status.
+    let benign = all
+        .iter()
+        .find(|t| t["threatInfo"]["mitigationStatus"] == "not_mitigated" && t["id"] != target["id"])
+        .unwrap();
+    let benign_id = benign["id"].as_str().unwrap();
+    let reply = post(
+        &sim,
+        "threats/mitigate/un-quarantine",
+        Some(tokens::ADMIN),
+        &json!({"filter": {"ids": [benign_id]}}),
+    );
+    assert_eq!(reply.json()["data"]["affected"], json!(1));
+    let after =
+        get(&sim, &format!("threats?ids={benign_id}"), tokens::ADMIN).json()["data"][0].clone();
+    assert_eq!(after["threatInfo"]["mitigationStatus"], "not_mitigated");
+    assert_eq!(
+        after["mitigationStatus"]
+            .as_array()
+            .unwrap()
+            .last()
+            .unwrap()["action"],
+        "unquarantine"
+    );
+    // The timeline records the action.
+    let timeline = get(
+        &sim,
+        &format!("threats/{id}/timeline?limit=100"),
+        tokens::ADMIN,
+    )
+    .json();
+    assert!(
+        timeline["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["activityType"] == json!(2001))
+    );
+    assert_error(
+        &post(
+            &sim,
+            "threats/mitigate/explode",
+            Some(tokens::ADMIN),
+            &json!({"filter": {"ids": [id]}}),
+        ),
+        404,
+        4040010,
+    );
+    assert_error(
+        &post(
+            &sim,
+            "threats/mitigate/kill",
+            Some(tokens::ADMIN),
+            &json!({"data": {}}),
+        ),
+        400,
+        4000010,
+    );
+    assert_error(
+        &post(
+            &sim,
+            "threats/mitigate/kill",
+            Some(tokens::ADMIN),
+            &json!({"filter": {"ids": ["x1"]}}),
+        ),
+        400,
+        4000010,
+    );
+}
+
+#[test]
+fn verdict_and_incident_change_every_id_given_and_no_other() {
+    let sim = start(200);
+    let before = by_id(&all_threats(&sim, tokens::ADMIN));
+    let chosen: Vec<String> = before.keys().take(5).cloned().collect();
+    let reply = post(
+        &sim,
+        "threats/analyst-verdict",
+        Some(tokens::ADMIN),
+        &json!({"data": {"analystVerdict": "false_positive"}, "filter": {"ids": chosen}}),
+    );
+    assert_eq!(reply.json()["data"]["affected"], json!(5), "{}", reply.body);
+    let reply = post(
+        &sim,
+        "threats/incident",
+        Some(tokens::ADMIN),
+        &json!({"data": {"incidentStatus": "resolved"}, "filter": {"ids": chosen}}),
+    );
+    assert_eq!(reply.json()["data"]["affected"], json!(5));
+    let reply = post(
+        &sim,
+        "threats/external-ticket-id",
+        Some(tokens::ADMIN),
+        &json!({"data": {"externalTicketId": "JIRA-42"}, "filter": {"ids": chosen}}),
+    );
+    assert_eq!(reply.json()["data"]["affected"], json!(5));
+    let after = by_id(&all_threats(&sim, tokens::ADMIN));
+    for (id, threat) in &after {
+        let info = &threat["threatInfo"];
+        if chosen.contains(id) {
+            assert_eq!(info["analystVerdict"], "false_positive");
+            assert_eq!(info["incidentStatus"], "resolved");
+            assert_eq!(info["externalTicketId"], "JIRA-42");
+            assert!(info["updatedAt"].as_str() > before[id]["threatInfo"]["updatedAt"].as_str());
+        } else {
+            assert_eq!(threat, &before[id], "threat {id} changed");
+        }
+    }
+    let bad = json!({"data": {"analystVerdict": "FALSE_POSITIVE"}, "filter": {"ids": chosen}});
+    assert_error(
+        &post(&sim, "threats/analyst-verdict", Some(tokens::ADMIN), &bad),
+        400,
+        4000010,
+    );
+    let bad = json!({"data": {"incidentStatus": "closed"}, "filter": {"ids": chosen}});
+    assert_error(
+        &post(&sim, "threats/incident", Some(tokens::ADMIN), &bad),
+        400,
+        4000010,
+    );
+}
+
+/// The console's real (dangerous) behaviour: an empty filter selects everything in scope.
+#[test]
+fn empty_threat_action_filter_acts_on_every_threat_in_scope() {
+    let sim = start(200);
+    let in_scope =
+        get(&sim, "threats?countOnly=true", tokens::SITE_ADMIN).json()["pagination"]["totalItems"]
+            .clone();
+    let reply = post(
+        &sim,
+        "threats/incident",
+        Some(tokens::SITE_ADMIN),
+        &json!({"data": {"incidentStatus": "in_progress"}, "filter": {}}),
+    );
+    assert_eq!(reply.json()["data"]["affected"], in_scope);
+    let all = all_threats(&sim, tokens::ADMIN);
+    let own_site = sim.world().lock().unwrap().sites[0].id.to_string();
+    for t in &all {
+        if t["agentRealtimeInfo"]["siteId"] == own_site.as_str() {
+            assert_eq!(t["threatInfo"]["incidentStatus"], "in_progress");
+        }
+    }
+    assert!(
+        all.iter()
+            .any(|t| t["threatInfo"]["incidentStatus"] != "in_progress")
+    );
+}
+
+#[test]
+fn viewer_gets_403_on_threat_and_alert_actions_but_can_read() {
+    let sim = start(50);
+    let body = json!({"data": {"incidentStatus": "resolved", "analystVerdict": "undefined", "text": "x", "externalTicketId": "x"}, "filter": {}});
+    for path in [
+        "threats/mitigate/kill",
+        "threats/analyst-verdict",
+        "threats/incident",
+        "threats/external-ticket-id",
+        "threats/notes",
+        "cloud-detection/alerts/incident",
+        "cloud-detection/alerts/analyst-verdict",
+    ] {
+        assert_error(&post(&sim, path, Some(tokens::VIEWER), &body), 403, 4030010);
+    }
+    assert_eq!(get(&sim, "threats", tokens::VIEWER).status, 200);
+    assert_eq!(get(&sim, "activities", tokens::VIEWER).status, 200);
+    assert_eq!(
+        get(&sim, "cloud-detection/alerts", tokens::VIEWER).status,
+        200
+    );
+}
+
+#[test]
+fn threat_notes_are_added_and_listed_with_paging() {
+    let sim = start(100);
+    let all = all_threats(&sim, tokens::ADMIN);
+    let ids = [
+        all[3]["id"].as_str().unwrap(),
+        all[4]["id"].as_str().unwrap(),
+    ];
+    let before = get(
+        &sim,
+        &format!("threats/{}/notes?limit=1000", ids[0]),
+        tokens::ADMIN,
+    )
+    .json();
+    let count = before["data"].as_array().unwrap().len();
+    for n in 0..3 {
+        let reply = post(
+            &sim,
+            "threats/notes",
+            Some(tokens::ADMIN),
+            &json!({"data": {"text": format!("note {n}")}, "filter": {"ids": ids}}),
+        );
+        assert_eq!(reply.json()["data"]["affected"], json!(2), "{}", reply.body);
+    }
+    let (notes, pages) = collect_pages(
+        &sim,
+        &format!("threats/{}/notes", ids[0]),
+        "limit=2&sortBy=createdAt",
+        tokens::ADMIN,
+    );
+    assert_eq!(notes.len(), count + 3);
+    assert!(pages >= 2);
+    let last = notes.last().unwrap();
+    assert_eq!(last["text"], "note 2");
+    assert_eq!(last["creator"], "Ada Admin");
+    assert_eq!(last["edited"], json!(false));
+    assert!(
+        last["id"].is_string() && last["creatorId"].is_string() && last["updatedAt"].is_string()
+    );
+    let timeline = get(
+        &sim,
+        &format!("threats/{}/timeline?limit=1000&activityTypes=3100", ids[1]),
+        tokens::ADMIN,
+    )
+    .json();
+    assert!(timeline["data"].as_array().unwrap().len() >= 3);
+    assert_error(
+        &post(
+            &sim,
+            "threats/notes",
+            Some(tokens::ADMIN),
+            &json!({"data": {}, "filter": {"ids": ids}}),
+        ),
+        400,
+        4000010,
+    );
+}
+
+#[test]
+fn timeline_and_notes_of_an_unknown_or_foreign_threat_are_404() {
+    let sim = start(100);
+    for path in [
+        "threats/123/timeline",
+        "threats/123/notes",
+        "threats/abc/timeline",
+    ] {
+        assert_error(&get(&sim, path, tokens::ADMIN), 404, 4040010);
+    }
+    let all = all_threats(&sim, tokens::ADMIN);
+    let own_site = sim.world().lock().unwrap().sites[0].id.to_string();
+    let foreign = all
+        .iter()
+        .find(|t| t["agentRealtimeInfo"]["siteId"] != own_site.as_str())
+        .unwrap();
+    let id = foreign["id"].as_str().unwrap();
+    assert_error(
+        &get(&sim, &format!("threats/{id}/timeline"), tokens::SITE_ADMIN),
+        404,
+        4040010,
+    );
+    let timeline = get(
+        &sim,
+        &format!("threats/{id}/timeline?limit=100"),
+        tokens::ADMIN,
+    )
+    .json();
+    let items = timeline["data"].as_array().unwrap();
+    assert!(!items.is_empty());
+    assert!(items.iter().all(|a| a["threatId"] == json!(id)));
+    assert!(
+        items
+            .iter()
+            .any(|a| [18, 19].contains(&a["activityType"].as_u64().unwrap()))
+    );
+}
+
+#[test]
+fn activities_types_and_created_at_filter() {
+    let sim = start(200);
+    let types = get(&sim, "activities/types", tokens::ADMIN).json();
+    let types = types["data"].as_array().unwrap();
+    assert!(types.iter().any(|t| t["id"] == json!(86)));
+    assert!(types.iter().all(|t| t["id"].is_u64()
+        && t["action"].is_string()
+        && t["descriptionTemplate"].is_string()));
+    let (all, _) = collect_pages(
+        &sim,
+        "activities",
+        "limit=1000&sortBy=createdAt",
+        tokens::ADMIN,
+    );
+    assert_eq!(all.len(), 1500);
+    let ids: HashSet<&str> = all.iter().map(|a| a["id"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), 1500);
+    let created: Vec<&str> = all
+        .iter()
+        .map(|a| a["createdAt"].as_str().unwrap())
+        .collect();
+    assert!(created.windows(2).all(|w| w[0] <= w[1]));
+    let cut = created[1000];
+    let (after, _) = collect_pages(
+        &sim,
+        "activities",
+        &format!("limit=300&createdAt__gt={}", encode(cut)),
+        tokens::ADMIN,
+    );
+    assert_eq!(after.len(), created.iter().filter(|c| **c > cut).count());
+    assert!(after.iter().all(|a| a["createdAt"].as_str().unwrap() > cut));
+    let (logins, _) = collect_pages(
+        &sim,
+        "activities",
+        "limit=1000&activityTypes=27,92",
+        tokens::ADMIN,
+    );
+    assert!(!logins.is_empty());
+    assert!(
+        logins
+            .iter()
+            .all(|a| [27, 92].contains(&a["activityType"].as_u64().unwrap()))
+    );
+    let threat = all.iter().find(|a| a["threatId"].is_string()).unwrap();
+    let threat_id = threat["threatId"].as_str().unwrap();
+    let (on_threat, _) = collect_pages(
+        &sim,
+        "activities",
+        &format!("limit=1000&threatIds={threat_id}"),
+        tokens::ADMIN,
+    );
+    assert!(on_threat.iter().all(|a| a["threatId"] == json!(threat_id)));
+    assert_error(
+        &get(&sim, "activities?activityTypes=login", tokens::ADMIN),
+        400,
+        4000010,
+    );
+    assert_error(
+        &get(&sim, "activities?sortBy=updatedAt", tokens::ADMIN),
+        400,
+        4000010,
+    );
+    // Threat and agent actions append activities.
+    let before = all.len();
+    let reply = post(
+        &sim,
+        "threats/incident",
+        Some(tokens::ADMIN),
+        &json!({"data": {"incidentStatus": "resolved"}, "filter": {"ids": [threat_id]}}),
+    );
+    assert_eq!(reply.status, 200);
+    let agent_id = threat["agentId"].as_str().unwrap();
+    let reply = post(
+        &sim,
+        "agents/actions/initiate-scan",
+        Some(tokens::ADMIN),
+        &json!({"filter": {"ids": [agent_id]}}),
+    );
+    assert_eq!(reply.json()["data"]["affected"], json!(1));
+    let now = get(&sim, "activities?countOnly=true", tokens::ADMIN).json();
+    assert_eq!(now["pagination"]["totalItems"], json!(before + 2));
+    let newest = get(
+        &sim,
+        "activities?sortBy=id&sortOrder=desc&limit=1",
+        tokens::ADMIN,
+    )
+    .json();
+    assert_eq!(newest["data"][0]["activityType"], json!(90));
+    assert_eq!(newest["data"][0]["agentId"], json!(agent_id));
+}
+
+#[test]
+fn alerts_filter_in_upper_snake_and_answer_display_case() {
+    let sim = start(200);
+    let (all, _) = collect_pages(
+        &sim,
+        "cloud-detection/alerts",
+        "limit=1000&sortBy=alertInfoCreatedAt",
+        tokens::ADMIN,
+    );
+    assert_eq!(all.len(), 200);
+    let a = &all[0];
+    assert!(a.get("id").is_none());
+    assert!(a["alertInfo"]["alertId"].is_string());
+    assert!(a["ruleInfo"]["severity"].is_string() && a["sourceProcessInfo"]["name"].is_string());
+    assert!(
+        a["agentDetectionInfo"]["siteId"].is_string() && a["agentRealtimeInfo"]["id"].is_string()
+    );
+    let statuses: HashSet<&str> = all
+        .iter()
+        .map(|a| a["alertInfo"]["incidentStatus"].as_str().unwrap())
+        .collect();
+    assert!(statuses.contains("Unresolved"));
+    assert!(
+        statuses
+            .iter()
+            .all(|s| ["Unresolved", "In progress", "Resolved"].contains(s))
+    );
+    let (open, _) = collect_pages(
+        &sim,
+        "cloud-detection/alerts",
+        "limit=1000&incidentStatus=UNRESOLVED",
+        tokens::ADMIN,
+    );
+    assert_eq!(
+        open.len(),
+        all.iter()
+            .filter(|a| a["alertInfo"]["incidentStatus"] == "Unresolved")
+            .count()
+    );
+    let (undefined, _) = collect_pages(
+        &sim,
+        "cloud-detection/alerts",
+        "limit=1000&analystVerdict=UNDEFINED,SUSPICIOUS",
+        tokens::ADMIN,
+    );
+    assert!(undefined.iter().all(|a| {
+        ["Undefined", "Suspicious"].contains(&a["alertInfo"]["analystVerdict"].as_str().unwrap())
+    }));
+    assert!(!undefined.is_empty());
+    let (critical, _) = collect_pages(
+        &sim,
+        "cloud-detection/alerts",
+        "limit=1000&severity=Critical",
+        tokens::ADMIN,
+    );
+    assert!(
+        !critical.is_empty()
+            && critical
+                .iter()
+                .all(|a| a["ruleInfo"]["severity"] == "Critical")
+    );
+    assert_error(
+        &get(
+            &sim,
+            "cloud-detection/alerts?incidentStatus=unresolved",
+            tokens::ADMIN,
+        ),
+        400,
+        4000010,
+    );
+    assert_error(
+        &get(
+            &sim,
+            "cloud-detection/alerts?incidentStatus=Unresolved",
+            tokens::ADMIN,
+        ),
+        400,
+        4000010,
+    );
+    let ids: Vec<&str> = open
+        .iter()
+        .take(3)
+        .map(|a| a["alertInfo"]["alertId"].as_str().unwrap())
+        .collect();
+    let reply = post(
+        &sim,
+        "cloud-detection/alerts/incident",
+        Some(tokens::ADMIN),
+        &json!({"data": {"incidentStatus": "in_progress"}, "filter": {"ids": ids}}),
+    );
+    assert_eq!(reply.json()["data"]["affected"], json!(3), "{}", reply.body);
+    let reply = post(
+        &sim,
+        "cloud-detection/alerts/analyst-verdict",
+        Some(tokens::ADMIN),
+        &json!({"data": {"analystVerdict": "TRUE_POSITIVE"}, "filter": {"ids": ids}}),
+    );
+    assert_eq!(reply.json()["data"]["affected"], json!(3));
+    let (changed, _) = collect_pages(
+        &sim,
+        "cloud-detection/alerts",
+        &format!("limit=10&ids={}", ids.join(",")),
+        tokens::ADMIN,
+    );
+    assert_eq!(changed.len(), 3);
+    for a in &changed {
+        assert_eq!(a["alertInfo"]["incidentStatus"], "In progress");
+        assert_eq!(a["alertInfo"]["analystVerdict"], "True positive");
+    }
+    let (still_open, _) = collect_pages(
+        &sim,
+        "cloud-detection/alerts",
+        "limit=1000&incidentStatus=UNRESOLVED",
+        tokens::ADMIN,
+    );
+    assert_eq!(still_open.len(), open.len() - 3);
+    let bad = json!({"data": {"incidentStatus": "Resolved"}, "filter": {"ids": ids}});
+    assert_error(
+        &post(
+            &sim,
+            "cloud-detection/alerts/incident",
+            Some(tokens::ADMIN),
+            &bad,
+        ),
+        400,
+        4000010,
+    );
+}
+
+#[test]
+fn request_log_redacts_tokens_in_threat_actions() {
+    let sim = start(20);
+    let all = all_threats(&sim, tokens::ADMIN);
+    let id = all[0]["id"].as_str().unwrap();
+    post(
+        &sim,
+        "threats/notes",
+        Some(tokens::ADMIN),
+        &json!({"data": {"text": format!("pasted {}", tokens::ADMIN)}, "filter": {"ids": [id]}}),
+    );
+    get(
+        &sim,
+        &format!("threats?query={}", tokens::VIEWER),
+        tokens::VIEWER,
+    );
+    let text = serde_json::to_string(&sim.requests()).unwrap();
+    for token in tokens::ALL {
+        assert!(!text.contains(token), "token leaked into the request log");
+    }
+    assert!(
+        sim.requests()
+            .iter()
+            .any(|r| r.path.ends_with("/threats/notes") && r.status == 200)
+    );
+}
+
+#[test]
+fn threats_activities_and_alerts_are_deterministic_for_a_seed() {
+    let a = seed::build(42, 300, Timestamp::now());
+    let b = seed::build(42, 300, Timestamp::now());
+    let view = |w: &World| {
+        (
+            serde_json::to_string(&w.threats).unwrap(),
+            serde_json::to_string(&w.activities).unwrap(),
+            serde_json::to_string(&w.alerts).unwrap(),
+        )
+    };
+    assert_eq!(view(&a), view(&b));
+    assert_eq!(
+        (a.threats.len(), a.activities.len(), a.alerts.len()),
+        (300, 1500, 200)
+    );
+    assert!(a.threats.iter().all(|t| {
+        a.agents
+            .iter()
+            .any(|x| x.id == t.agent_realtime_info.agent_id)
+    }));
+    assert!(seed::build(7, 10, Timestamp::now()).threats.len() == 300);
+    assert!(seed::build(7, 0, Timestamp::now()).threats.is_empty());
+}

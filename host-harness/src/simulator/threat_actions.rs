@@ -20,9 +20,7 @@ use super::paging::{EndMarker, Keyed, Listing, PageRequest, SortKey};
 use super::query::{Params, parse_id};
 use super::seed_security::report;
 use super::state::AppState;
-use super::threats::{
-    ANALYST_VERDICTS, INCIDENT_STATUSES, ThreatFilter, in_scope, select,
-};
+use super::threats::{ANALYST_VERDICTS, INCIDENT_STATUSES, ThreatFilter, in_scope, select};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::PathRejection;
@@ -33,8 +31,16 @@ const MITIGATIONS: [(&str, &str, u32); 5] = [
     ("kill", "kill", types::MITIGATION_KILL),
     ("quarantine", "quarantine", types::MITIGATION_QUARANTINE),
     ("remediate", "remediate", types::MITIGATION_REMEDIATE),
-    ("rollback-remediation", "rollback", types::MITIGATION_ROLLBACK),
-    ("un-quarantine", "unquarantine", types::MITIGATION_UNQUARANTINE),
+    (
+        "rollback-remediation",
+        "rollback",
+        types::MITIGATION_ROLLBACK,
+    ),
+    (
+        "un-quarantine",
+        "unquarantine",
+        types::MITIGATION_UNQUARANTINE,
+    ),
 ];
 
 const NOTES: Listing = Listing {
@@ -47,7 +53,13 @@ const NOTES: Listing = Listing {
 const TIMELINE: Listing = Listing {
     name: "threat-timeline",
     max_limit: 1000,
-    sort_fields: &["id", "createdAt", "activityType", "primaryDescription", "hash"],
+    sort_fields: &[
+        "id",
+        "createdAt",
+        "activityType",
+        "primaryDescription",
+        "hash",
+    ],
     end_marker: EndMarker::Null,
 };
 
@@ -157,7 +169,9 @@ pub async fn mitigate(
             },
         );
     }
-    Ok(Json(json!({"data": {"affected": affected, "details": details}})))
+    Ok(Json(
+        json!({"data": {"affected": affected, "details": details}}),
+    ))
 }
 
 /// Sets one `threatInfo` field on every matching threat; answers `{affected, details}`.
@@ -212,10 +226,18 @@ pub async fn analyst_verdict(
     caller: Caller,
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
-    update(&state, &caller, &body, "analystVerdict", Some(&ANALYST_VERDICTS), types::THREAT_VERDICT_CHANGED, |info, v| {
-        info.analyst_verdict = v.into();
-        info.analyst_verdict_description = display_case(v);
-    })
+    update(
+        &state,
+        &caller,
+        &body,
+        "analystVerdict",
+        Some(&ANALYST_VERDICTS),
+        types::THREAT_VERDICT_CHANGED,
+        |info, v| {
+            info.analyst_verdict = v.into();
+            info.analyst_verdict_description = display_case(v);
+        },
+    )
 }
 
 pub async fn incident(
@@ -223,10 +245,18 @@ pub async fn incident(
     caller: Caller,
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
-    update(&state, &caller, &body, "incidentStatus", Some(&INCIDENT_STATUSES), types::THREAT_INCIDENT_CHANGED, |info, v| {
-        info.incident_status = v.into();
-        info.incident_status_description = display_case(v);
-    })
+    update(
+        &state,
+        &caller,
+        &body,
+        "incidentStatus",
+        Some(&INCIDENT_STATUSES),
+        types::THREAT_INCIDENT_CHANGED,
+        |info, v| {
+            info.incident_status = v.into();
+            info.incident_status_description = display_case(v);
+        },
+    )
 }
 
 pub async fn external_ticket_id(
@@ -234,10 +264,18 @@ pub async fn external_ticket_id(
     caller: Caller,
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
-    update(&state, &caller, &body, "externalTicketId", None, types::THREAT_TICKET_CHANGED, |info, v| {
-        info.external_ticket_exists = !v.is_empty();
-        info.external_ticket_id = (!v.is_empty()).then(|| v.to_string());
-    })
+    update(
+        &state,
+        &caller,
+        &body,
+        "externalTicketId",
+        None,
+        types::THREAT_TICKET_CHANGED,
+        |info, v| {
+            info.external_ticket_exists = !v.is_empty();
+            info.external_ticket_id = (!v.is_empty()).then(|| v.to_string());
+        },
+    )
 }
 
 pub async fn add_note(
@@ -353,7 +391,11 @@ pub async fn timeline(
         .activities
         .iter()
         .filter(|a| a.threat_id == Some(threat_id))
-        .filter(|a| activity_types.as_ref().is_none_or(|t| t.contains(&a.activity_type)))
+        .filter(|a| {
+            activity_types
+                .as_ref()
+                .is_none_or(|t| t.contains(&a.activity_type))
+        })
         .map(|a| Keyed {
             key: match page_request.sort_by.as_str() {
                 "createdAt" => SortKey::Int(a.created_at.0),

@@ -35,7 +35,8 @@ const LISTING: Listing = Listing {
 };
 
 pub const MITIGATION_STATUSES: [&str; 3] = ["not_mitigated", "mitigated", "marked_as_benign"];
-pub const ANALYST_VERDICTS: [&str; 4] = ["undefined", "true_positive", "false_positive", "suspicious"];
+pub const ANALYST_VERDICTS: [&str; 4] =
+    ["undefined", "true_positive", "false_positive", "suspicious"];
 pub const INCIDENT_STATUSES: [&str; 3] = ["unresolved", "in_progress", "resolved"];
 const CONFIDENCE_LEVELS: [&str; 3] = ["malicious", "suspicious", "n/a"];
 
@@ -113,7 +114,10 @@ impl ThreatFilter {
             && allows(&self.confidence_levels, &info.confidence_level)
             && excludes(&self.confidence_levels_nin, &info.confidence_level)
             && equals_any(&self.classifications, &info.classification)
-            && contains_any(&self.computer_name_contains, [agent.agent_computer_name.as_str()])
+            && contains_any(
+                &self.computer_name_contains,
+                [agent.agent_computer_name.as_str()],
+            )
             && contains_any(&self.file_path_contains, [info.file_path.as_str()])
             && self.external_ticket_ids.as_ref().is_none_or(|list| {
                 info.external_ticket_id

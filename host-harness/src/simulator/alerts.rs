@@ -1,0 +1,235 @@
+//! `GET cloud-detection/alerts`, `POST cloud-detection/alerts/analyst-verdict` and
+//! `POST cloud-detection/alerts/incident`.
+//!
+//! Choices worth knowing:
+//! - The case split is reproduced: the `incidentStatus`/`analystVerdict` query filters take
+//!   UPPER_SNAKE values only (lower case is a 400), the objects carry display case
+//!   (`"Unresolved"`, `"In progress"`, `"True positive"`), and the two actions accept lower or
+//!   UPPER snake case and store display case.
+//! - `severity` matches case-insensitively (`Low|Medium|High|Critical`).
+//! - `sortBy=id` and `alertInfoAlertId` both sort by `alertInfo.alertId`.
+//! - Scope follows `agentDetectionInfo` (account and site at detection time); the actions use the
+//!   same filter as the list, and an empty filter acts on every alert in scope, as for threats.
+
+use super::activity_types as types;
+use super::auth::Caller;
+use super::clock::Timestamp;
+use super::errors::ApiError;
+use super::filters::{TimeRange, allows, contains_any, equals_any};
+use super::model::{ActivityDraft, Alert, Id, World, display_case};
+use super::paging::{EndMarker, Keyed, Listing, PageRequest, SortKey};
+use super::query::Params;
+use super::state::AppState;
+use super::threat_actions::{action_body, data_text};
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State};
+use serde_json::{Value, json};
+
+const LISTING: Listing = Listing {
+    name: "cloud-detection-alerts",
+    max_limit: 1000,
+    sort_fields: &[
+        "id",
+        "alertInfoAlertId",
+        "alertInfoCreatedAt",
+        "alertInfoUpdatedAt",
+        "severity",
+    ],
+    end_marker: EndMarker::Null,
+};
+
+const INCIDENT_STATUSES: [&str; 3] = ["UNRESOLVED", "IN_PROGRESS", "RESOLVED"];
+const VERDICTS: [&str; 4] = ["UNDEFINED", "TRUE_POSITIVE", "FALSE_POSITIVE", "SUSPICIOUS"];
+const SEVERITIES: [&str; 4] = ["Low", "Medium", "High", "Critical"];
+
+struct AlertFilter {
+    ids: Option<Vec<Id>>,
+    account_ids: Option<Vec<Id>>,
+    site_ids: Option<Vec<Id>>,
+    incident_statuses: Option<Vec<String>>,
+    verdicts: Option<Vec<String>>,
+    severities: Option<Vec<String>>,
+    rule_name_contains: Option<Vec<String>>,
+    created: TimeRange,
+}
+
+impl AlertFilter {
+    fn parse(p: &Params) -> Result<AlertFilter, ApiError> {
+        p.bool("tenant")?;
+        let display = |items: Option<Vec<String>>| {
+            items.map(|v| v.iter().map(|s| display_case(s)).collect::<Vec<_>>())
+        };
+        let severities = p.csv("severity");
+        if let Some(bad) = severities
+            .iter()
+            .flatten()
+            .find(|s| !SEVERITIES.iter().any(|k| k.eq_ignore_ascii_case(s)))
+        {
+            return Err(ApiError::validation(format!(
+                "severity: '{bad}' is not one of {}",
+                SEVERITIES.join(", ")
+            )));
+        }
+        Ok(AlertFilter {
+            ids: p.ids("ids")?,
+            account_ids: p.ids("accountIds")?,
+            site_ids: p.ids("siteIds")?,
+            incident_statuses: display(p.csv_enum("incidentStatus", &INCIDENT_STATUSES)?),
+            verdicts: display(p.csv_enum("analystVerdict", &VERDICTS)?),
+            severities,
+            rule_name_contains: p.csv("ruleName__contains"),
+            created: TimeRange::parse(p, "createdAt")?,
+        })
+    }
+
+    fn matches(&self, a: &Alert) -> bool {
+        allows(&self.ids, &a.alert_info.alert_id)
+            && allows(&self.account_ids, &a.agent_detection_info.account_id)
+            && allows(&self.site_ids, &a.agent_detection_info.site_id)
+            && allows(&self.incident_statuses, &a.alert_info.incident_status)
+            && allows(&self.verdicts, &a.alert_info.analyst_verdict)
+            && equals_any(&self.severities, &a.rule_info.severity)
+            && contains_any(&self.rule_name_contains, [a.rule_info.name.as_str()])
+            && self.created.admits(Some(a.alert_info.created_at))
+    }
+}
+
+fn select(world: &World, caller: &Caller, filter: &AlertFilter) -> Vec<usize> {
+    world
+        .alerts
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| {
+            caller.scope.admits(
+                a.agent_detection_info.account_id,
+                a.agent_detection_info.site_id,
+            ) && filter.matches(a)
+        })
+        .map(|(i, _)| i)
+        .collect()
+}
+
+fn severity_rank(severity: &str) -> i64 {
+    SEVERITIES
+        .iter()
+        .position(|s| s.eq_ignore_ascii_case(severity))
+        .map_or(-1, |p| p as i64)
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    let params = Params::parse(raw.as_deref());
+    let page_request = PageRequest::parse(&params, &LISTING)?;
+    let filter = AlertFilter::parse(&params)?;
+    let world = state.world();
+    let keyed = select(&world, &caller, &filter)
+        .into_iter()
+        .map(|i| {
+            let a = &world.alerts[i];
+            Keyed {
+                key: match page_request.sort_by.as_str() {
+                    "alertInfoCreatedAt" => SortKey::Int(a.alert_info.created_at.0),
+                    "alertInfoUpdatedAt" => SortKey::Int(a.alert_info.updated_at.0),
+                    "severity" => SortKey::Int(severity_rank(&a.rule_info.severity)),
+                    _ => SortKey::Int(a.alert_info.alert_id.0 as i64),
+                },
+                id: a.alert_info.alert_id.0,
+                item: a,
+            }
+        })
+        .collect();
+    let page = page_request.paginate(keyed);
+    Ok(Json(
+        json!({"data": page.items, "pagination": page_request.pagination(&page)}),
+    ))
+}
+
+/// Accepts `true_positive` or `TRUE_POSITIVE`; answers the display case.
+fn any_snake_case(data: &Value, key: &str, allowed: &[&str]) -> Result<String, ApiError> {
+    let value = data_text(data, key, None)?;
+    let upper = value.to_uppercase();
+    if !allowed.contains(&upper.as_str()) || (value != upper && value != value.to_lowercase()) {
+        return Err(ApiError::validation(format!(
+            "data.{key}: '{value}' is not one of {} (lower or upper case)",
+            allowed.join(", ")
+        )));
+    }
+    Ok(display_case(&upper))
+}
+
+fn update(
+    state: &AppState,
+    caller: &Caller,
+    body: &Bytes,
+    key: &str,
+    allowed: &[&str],
+    activity_type: u32,
+) -> Result<Json<Value>, ApiError> {
+    caller.require_write()?;
+    let (filter, data) = action_body(body)?;
+    let value = any_snake_case(&data, key, allowed)?;
+    let filter = AlertFilter::parse(&filter)?;
+    let mut world = state.world();
+    let now = Timestamp::now();
+    let selected = select(&world, caller, &filter);
+    for &i in &selected {
+        let info = &mut world.alerts[i].alert_info;
+        if key == "incidentStatus" {
+            info.incident_status = value.clone();
+        } else {
+            info.analyst_verdict = value.clone();
+        }
+        info.updated_at = now;
+        let alert_id = info.alert_id;
+        let agent_id = world.alerts[i].agent_realtime_info["id"]
+            .as_str()
+            .and_then(super::query::parse_id);
+        world.record_activity(
+            now,
+            ActivityDraft {
+                activity_type,
+                primary_description: format!("Alert {alert_id}: {key} set to {value}"),
+                secondary_description: None,
+                data: json!({"alertId": alert_id, key: value}),
+                agent_id,
+                threat_id: None,
+                user_id: Some(caller.user_id),
+            },
+        );
+    }
+    Ok(Json(json!({"data": {"affected": selected.len()}})))
+}
+
+pub async fn analyst_verdict(
+    State(state): State<AppState>,
+    caller: Caller,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    update(
+        &state,
+        &caller,
+        &body,
+        "analystVerdict",
+        &VERDICTS,
+        types::ALERT_VERDICT_CHANGED,
+    )
+}
+
+pub async fn incident(
+    State(state): State<AppState>,
+    caller: Caller,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    update(
+        &state,
+        &caller,
+        &body,
+        "incidentStatus",
+        &INCIDENT_STATUSES,
+        types::ALERT_INCIDENT_CHANGED,
+    )
+}
