@@ -32,6 +32,8 @@ pub struct Target {
     pub what: &'static str,
     /// The list endpoint that resolves ids (so unknown or out-of-scope ids are reported).
     pub lookup: &'static str,
+    /// Where a list item keeps its id, as a JSON pointer (`/id`; alerts: `/alertInfo/alertId`).
+    pub id_at: &'static str,
     /// The filter fields a confirmed filter may use.
     pub filters: &'static [Param],
     pub count: Count,
@@ -68,7 +70,7 @@ pub fn run(client: &Client, action: &Action, target: &Target, method: Method, pa
         let mut query = Query::new().with("ids", ids.join(","));
         super::confine(&mut query, &client.config.scope)?;
         let visible = client.list(target.lookup, &query, Items::Data, Bound { page_size: 1000, max_items: ids.len() })?;
-        let seen: Vec<&str> = visible.items.iter().filter_map(|i| i.get("id").and_then(Value::as_str)).collect();
+        let seen: Vec<&str> = visible.items.iter().filter_map(|i| i.pointer(target.id_at).and_then(Value::as_str)).collect();
         not_found = ids.iter().filter(|id| !seen.contains(&id.as_str())).cloned().collect();
         if !client.config.scope.is_empty() {
             if let Some(outside) = not_found.first() {

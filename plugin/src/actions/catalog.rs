@@ -231,7 +231,7 @@ pub const ACTIONS: &[Action] = &[
 // ---- Targeted actions -------------------------------------------------------------------
 
 /// Agents, targeted by ids or a confirmed agent filter.
-pub const AGENTS: Target = Target { what: "agent", lookup: "agents", filters: AGENT_FILTERS, count: Count::Endpoint("agents/count") };
+pub const AGENTS: Target = Target { what: "agent", lookup: "agents", id_at: "/id", filters: AGENT_FILTERS, count: Count::Endpoint("agents/count") };
 
 /// How an agent action names its target and asks for a dry run.
 pub const AGENT_TARGET: &[Param] = &[
@@ -275,4 +275,111 @@ pub const AGENT_ACTIONS: &[Action] = &[
     agent_action("agents.uninstall", "Uninstall agents", "Uninstall the agents (the endpoint reboots afterwards).", "agents/actions/uninstall", Role::Admin, true, &[AGENT_TARGET]),
     agent_action("agents.broadcast", "Broadcast a message", "Show a message to the endpoints' users.", "agents/actions/broadcast", Role::It, false, &[AGENT_TARGET, BROADCAST]),
     agent_action("agents.move-to-site", "Move agents to a site", "Move the agents to another site (account or global scope).", "agents/actions/move-to-site", Role::Admin, true, &[AGENT_TARGET, MOVE_TO_SITE]),
+];
+
+// ---- Threats, activities, alerts -------------------------------------------------------
+
+const ANALYST_VERDICTS: &[&str] = &["undefined", "true_positive", "false_positive", "suspicious"];
+const INCIDENT_STATUSES: &[&str] = &["unresolved", "in_progress", "resolved"];
+
+/// `GET threats` filters (top-level names; the values live under `threatInfo`).
+pub const THREAT_FILTERS: &[Param] = &[
+    Param::query("ids", Kind::Ids, "Threat ids."),
+    Param::query("agentIds", Kind::Ids, "Agent ids."),
+    Param::query("accountIds", Kind::Ids, "Account ids."),
+    Param::query("siteIds", Kind::Ids, "Site ids."),
+    Param::query("groupIds", Kind::Ids, "Group ids."),
+    Param::query("contentHashes", Kind::Texts, "SHA1 hashes."),
+    Param::query("mitigationStatuses", Kind::Choices(&["not_mitigated", "mitigated", "marked_as_benign"]), "Mitigation statuses."),
+    Param::query("analystVerdicts", Kind::Choices(ANALYST_VERDICTS), "Analyst verdicts."),
+    Param::query("incidentStatuses", Kind::Choices(INCIDENT_STATUSES), "Incident statuses."),
+    Param::query("confidenceLevels", Kind::Choices(&["malicious", "suspicious", "n/a"]), "Confidence levels."),
+    Param::query("classifications", Kind::Texts, "Classifications, e.g. Malware, Ransomware."),
+    Param::query("computerName__contains", Kind::Texts, "Agent computer names containing any of these."),
+    ts("createdAt__gt"),
+    ts("createdAt__gte"),
+    ts("createdAt__lt"),
+    ts("createdAt__lte"),
+    ts("updatedAt__gt"),
+    ts("updatedAt__gte"),
+    ts("updatedAt__lt"),
+    ts("updatedAt__lte"),
+];
+const THREAT_SORT: &[Param] = &[Param::query("sortBy", Kind::Choice(&["id", "createdAt", "updatedAt"]), "Sort field. Incremental readers use updatedAt with sortOrder asc.")];
+
+pub const THREATS: Target = Target { what: "threat", lookup: "threats", id_at: "/id", filters: THREAT_FILTERS, count: Count::ListTotal("threats") };
+
+const THREAT_TARGET: &[Param] = &[
+    Param::control("ids", Kind::Ids, "The threats to act on."),
+    Param::control("filter", Kind::Filter(THREAT_FILTERS), "Act on every threat matching this filter instead of ids (needs confirmFilter)."),
+    Param::control("confirmFilter", Kind::Bool, "Must be true to act on a filter: the action reaches every matching threat."),
+    Param::control("dryRun", Kind::Bool, "Count the threats the target matches and act on none."),
+];
+const MITIGATION: &[Param] = &[Param::control("action", Kind::Choice(&["kill", "quarantine", "remediate", "rollback-remediation", "un-quarantine"]), "The mitigation.").required()];
+const VERDICT: &[Param] = &[Param::data("analystVerdict", Kind::Choice(ANALYST_VERDICTS), "The analyst verdict.").required()];
+const INCIDENT: &[Param] = &[Param::data("incidentStatus", Kind::Choice(INCIDENT_STATUSES), "The incident status.").required()];
+const NOTE: &[Param] = &[Param::data("text", Kind::Text, "The note.").required()];
+const TICKET: &[Param] = &[Param::data("externalTicketId", Kind::Text, "The ticket id in the external system.").required()];
+
+const ACTIVITY_FILTERS: &[Param] = &[
+    Param::query("activityTypes", Kind::Texts, "Activity type codes (see activities.types), e.g. [\"86\"]."),
+    Param::query("ids", Kind::Ids, "Activity ids."),
+    Param::query("agentIds", Kind::Ids, "Agent ids."),
+    Param::query("threatIds", Kind::Ids, "Threat ids."),
+    Param::query("accountIds", Kind::Ids, "Account ids."),
+    Param::query("siteIds", Kind::Ids, "Site ids."),
+    Param::query("groupIds", Kind::Ids, "Group ids."),
+    ts("createdAt__gt"),
+    ts("createdAt__gte"),
+    ts("createdAt__lt"),
+    ts("createdAt__lte"),
+    Param::query("sortBy", Kind::Choice(&["id", "activityType", "createdAt"]), "Sort field."),
+];
+
+const ALERT_FILTERS: &[Param] = &[
+    Param::query("ids", Kind::Ids, "Alert ids (alertInfo.alertId)."),
+    Param::query("accountIds", Kind::Ids, "Account ids."),
+    Param::query("siteIds", Kind::Ids, "Site ids."),
+    Param::query("incidentStatus", Kind::Choices(&["UNRESOLVED", "IN_PROGRESS", "RESOLVED"]), "Incident statuses (UPPER_SNAKE here; alerts show display case)."),
+    Param::query("analystVerdict", Kind::Choices(&["UNDEFINED", "TRUE_POSITIVE", "FALSE_POSITIVE", "SUSPICIOUS"]), "Analyst verdicts (UPPER_SNAKE)."),
+    Param::query("severity", Kind::Choices(&["Low", "Medium", "High", "Critical"]), "Rule severities."),
+    ts("createdAt__gt"),
+    ts("createdAt__gte"),
+    ts("createdAt__lt"),
+    ts("createdAt__lte"),
+    Param::query("sortBy", Kind::Choice(&["alertInfoCreatedAt", "id"]), "Sort field."),
+];
+
+pub const ALERTS: Target = Target { what: "alert", lookup: "cloud-detection/alerts", id_at: "/alertInfo/alertId", filters: ALERT_FILTERS, count: Count::ListTotal("cloud-detection/alerts") };
+
+const ALERT_TARGET: &[Param] = &[
+    Param::control("ids", Kind::Ids, "The alerts to act on."),
+    Param::control("filter", Kind::Filter(ALERT_FILTERS), "Act on every alert matching this filter instead of ids (needs confirmFilter)."),
+    Param::control("confirmFilter", Kind::Bool, "Must be true to act on a filter."),
+    Param::control("dryRun", Kind::Bool, "Count the alerts the target matches and act on none."),
+];
+const ALERT_VERDICT: &[Param] = &[Param::data("analystVerdict", Kind::Choice(&["UNDEFINED", "TRUE_POSITIVE", "FALSE_POSITIVE", "SUSPICIOUS"]), "The analyst verdict.").required()];
+const ALERT_INCIDENT: &[Param] = &[Param::data("incidentStatus", Kind::Choice(&["UNRESOLVED", "IN_PROGRESS", "RESOLVED"]), "The incident status.").required()];
+
+/// One targeted row on threats or alerts.
+const fn act(name: &'static str, title: &'static str, description: &'static str, path: &'static str, destructive: bool, target: &'static Target, params: &'static [&'static [Param]]) -> Action {
+    Action { name, title, description, role: Role::Soc, destructive, scoped: false, params, op: Op::Act { method: Method::Post, path, target } }
+}
+
+/// Threats, activities and cloud-detection alerts.
+pub const SECURITY: &[Action] = &[
+    list("threats.list", "List threats", "Threats (v2.1 nested shape) matching the filters, all pages.", "threats", Items::Data, MAX_PAGE_SIZE, &[THREAT_FILTERS, THREAT_SORT, LIST_CONTROLS]),
+    Action { name: "threats.get", title: "Get a threat", description: "One threat by id (via the list endpoint; there is no /threats/{id}).", role: Role::Viewer, destructive: false, scoped: true, params: &[ONE_ID], op: Op::One { path: "threats", what: "threat" } },
+    act("threats.mitigate", "Mitigate threats", "Kill, quarantine, remediate, roll back or un-quarantine.", "threats/mitigate/{action}", true, &THREATS, &[THREAT_TARGET, MITIGATION]),
+    act("threats.set-verdict", "Set the analyst verdict", "Set the analyst verdict on every threat given.", "threats/analyst-verdict", false, &THREATS, &[THREAT_TARGET, VERDICT]),
+    act("threats.set-incident-status", "Set the incident status", "Set the incident status on every threat given.", "threats/incident", false, &THREATS, &[THREAT_TARGET, INCIDENT]),
+    act("threats.add-note", "Add a note", "Add the same note to every threat given.", "threats/notes", false, &THREATS, &[THREAT_TARGET, NOTE]),
+    act("threats.set-external-ticket", "Set the external ticket id", "Link the threats to a ticket in another system.", "threats/external-ticket-id", false, &THREATS, &[THREAT_TARGET, TICKET]),
+    Action { name: "threats.notes", title: "List a threat's notes", description: "The notes on one threat, all pages.", role: Role::Viewer, destructive: false, scoped: false, params: &[ONE_ID, LIST_CONTROLS], op: Op::List { path: "threats/{id}/notes", items: Items::Data, page_cap: MAX_PAGE_SIZE } },
+    Action { name: "threats.timeline", title: "A threat's timeline", description: "The activities on one threat, all pages.", role: Role::Viewer, destructive: false, scoped: false, params: &[ONE_ID, LIST_CONTROLS], op: Op::List { path: "threats/{id}/timeline", items: Items::Data, page_cap: MAX_PAGE_SIZE } },
+    list("activities.list", "List activities", "Console activities matching the filters, all pages.", "activities", Items::Data, MAX_PAGE_SIZE, &[ACTIVITY_FILTERS, LIST_CONTROLS]),
+    Action { name: "activities.types", title: "Activity types", description: "Every activity type code with its description template.", role: Role::Viewer, destructive: false, scoped: false, params: &[NONE], op: Op::Read { path: "activities/types" } },
+    list("alerts.list", "List cloud-detection alerts", "STAR and custom-rule alerts; the id is alertInfo.alertId.", "cloud-detection/alerts", Items::Data, MAX_PAGE_SIZE, &[ALERT_FILTERS, LIST_CONTROLS]),
+    act("alerts.set-verdict", "Set an alert verdict", "Set the analyst verdict on every alert given.", "cloud-detection/alerts/analyst-verdict", false, &ALERTS, &[ALERT_TARGET, ALERT_VERDICT]),
+    act("alerts.set-incident-status", "Set an alert incident status", "Set the incident status on every alert given.", "cloud-detection/alerts/incident", false, &ALERTS, &[ALERT_TARGET, ALERT_INCIDENT]),
 ];

@@ -92,7 +92,7 @@ pub fn find(name: &str) -> Option<&'static Action> {
 
 /// Every action, in the order `describe` lists them.
 pub fn all() -> impl Iterator<Item = &'static Action> {
-    catalog::ACTIONS.iter().chain(catalog::TENANCY).chain(catalog::AGENT_ACTIONS)
+    catalog::ACTIONS.iter().chain(catalog::TENANCY).chain(catalog::AGENT_ACTIONS).chain(catalog::SECURITY)
 }
 
 /// Runs `name` with the JSON text `input` and returns the output JSON.
@@ -103,7 +103,7 @@ pub fn invoke(client: &Client, name: &str, input: &str) -> Result<Value, Error> 
     let mut query = to_query(&params, &fields);
     if action.scoped {
         // Pin only the scope keys this endpoint takes (accounts have no `siteIds`).
-        let declared = |key: &str| params.iter().any(|p| p.name == key);
+        let declared = |key: &str| matches!(action.op, Op::One { .. }) || params.iter().any(|p| p.name == key);
         let pins = ScopePins {
             account_ids: if declared("accountIds") { client.config.scope.account_ids.clone() } else { Vec::new() },
             site_ids: if declared("siteIds") { client.config.scope.site_ids.clone() } else { Vec::new() },
@@ -146,7 +146,7 @@ pub fn invoke(client: &Client, name: &str, input: &str) -> Result<Value, Error> 
             if let Some(cursor) = fields.get("cursor").and_then(Value::as_str) {
                 query.set("cursor", cursor);
             }
-            let listing = client.list(path, &query, items, Bound { page_size, max_items })?;
+            let listing = client.list(&fill_path(path, &fields), &query, items, Bound { page_size, max_items })?;
             Ok(json!({
                 "items": listing.items,
                 "returned": listing.items.len(),
