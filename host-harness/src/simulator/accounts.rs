@@ -69,10 +69,7 @@ pub async fn list(
         .filter(|a| is_default.is_none_or(|d| a.is_default == d))
         .map(|a| (a.id.0, a))
         .collect();
-    let page = page_request.paginate(keyed_by_field(matching, &page_request.sort_by));
-    Ok(Json(
-        json!({"data": page.items, "pagination": page_request.pagination(&page)}),
-    ))
+    Ok(Json(page_request.envelope(keyed_by_field(matching, &page_request.sort_by))))
 }
 
 pub async fn get(

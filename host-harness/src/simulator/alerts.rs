@@ -142,10 +142,7 @@ pub async fn list(
             }
         })
         .collect();
-    let page = page_request.paginate(keyed);
-    Ok(Json(
-        json!({"data": page.items, "pagination": page_request.pagination(&page)}),
-    ))
+    Ok(Json(page_request.envelope(keyed)))
 }
 
 /// Accepts `true_positive` or `TRUE_POSITIVE`; answers the display case.

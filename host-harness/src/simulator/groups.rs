@@ -73,10 +73,7 @@ pub async fn list(
         .filter(|g| updated.admits(Some(g.updated_at)))
         .map(|g| (g.id.0, g))
         .collect();
-    let page = page_request.paginate(keyed_by_field(matching, &page_request.sort_by));
-    Ok(Json(
-        json!({"data": page.items, "pagination": page_request.pagination(&page)}),
-    ))
+    Ok(Json(page_request.envelope(keyed_by_field(matching, &page_request.sort_by))))
 }
 
 pub async fn get(

@@ -197,6 +197,12 @@ impl PageRequest {
         })
     }
 
+    /// One page as the standard list envelope: `{"data": [...], "pagination": {...}}`.
+    pub fn envelope<T: serde::Serialize>(&self, items: Vec<Keyed<T>>) -> Value {
+        let page = self.paginate(items);
+        json!({"data": page.items, "pagination": self.pagination(&page)})
+    }
+
     /// Sorts, positions (cursor or skip) and cuts one page.
     pub fn paginate<T>(&self, mut items: Vec<Keyed<T>>) -> Page<T> {
         let order = |a: &SortKey, a_id: u64, b: &SortKey, b_id: u64| {

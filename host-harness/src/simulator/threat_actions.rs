@@ -370,10 +370,7 @@ pub async fn notes(
             item: n,
         })
         .collect();
-    let page = page_request.paginate(keyed);
-    Ok(Json(
-        json!({"data": page.items, "pagination": page_request.pagination(&page)}),
-    ))
+    Ok(Json(page_request.envelope(keyed)))
 }
 
 pub async fn timeline(
@@ -408,8 +405,5 @@ pub async fn timeline(
             item: a,
         })
         .collect();
-    let page = page_request.paginate(keyed);
-    Ok(Json(
-        json!({"data": page.items, "pagination": page_request.pagination(&page)}),
-    ))
+    Ok(Json(page_request.envelope(keyed)))
 }

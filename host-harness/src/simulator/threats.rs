@@ -17,7 +17,7 @@ use super::query::Params;
 use super::state::AppState;
 use axum::Json;
 use axum::extract::{RawQuery, State};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 const LISTING: Listing = Listing {
     name: "threats",
@@ -179,8 +179,5 @@ pub async fn list(
             }
         })
         .collect();
-    let page = page_request.paginate(keyed);
-    Ok(Json(
-        json!({"data": page.items, "pagination": page_request.pagination(&page)}),
-    ))
+    Ok(Json(page_request.envelope(keyed)))
 }
