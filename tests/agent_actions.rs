@@ -131,3 +131,15 @@ async fn broadcast_sends_its_message_in_data_and_requires_it() {
     invoke_ok(&conn, "agents.broadcast", &json!({"ids": [id], "message": "Reboot at 18:00"}).to_string()).await;
     assert_eq!(posts(&sim).pop().unwrap().body, Some(json!({"filter": {"ids": [id]}, "data": {"message": "Reboot at 18:00"}})));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dry_run_on_ids_counts_the_known_ones_and_acts_on_nothing() {
+    let sim = simulator();
+    let known = world(&sim).agents[3].id.to_string();
+    let input = json!({"ids": [known, "1234567890123456789"], "dryRun": true});
+    let output = invoke_ok(&connect(&sim, tokens::ADMIN), "agents.uninstall", &input.to_string()).await;
+    assert_eq!(output["wouldAffect"].as_u64(), Some(1));
+    assert_eq!(output["notFound"], json!(["1234567890123456789"]));
+    assert!(posts(&sim).is_empty(), "a dry run sends no action");
+    assert!(!world(&sim).agents[3].is_pending_uninstall);
+}

@@ -81,7 +81,8 @@ pub fn run(client: &Client, action: &Action, target: &Target, method: Method, pa
     }
 
     if fields.get("dryRun") == Some(&Value::Bool(true)) {
-        let matched = count(client, target, &filter)?;
+        // For explicit ids the lookup above already found every match; a filter needs a count.
+        let matched = if ids.is_empty() { count(client, target, &filter)? } else { (ids.len() - not_found.len()) as u64 };
         return Ok(json!({ "dryRun": true, "wouldAffect": matched, "notFound": not_found }));
     }
 
