@@ -1,7 +1,9 @@
 //! The SentinelOne client: builds requests under `/web/api/v2.1/`, reads the envelope, maps
 //! error bodies to [`Error`], and follows cursors.
 
+use crate::clock::Clock;
 use crate::config::Config;
+use std::time::Duration;
 use crate::http::{MAX_RESPONSE_BYTES, Method, Request, Response, Transport};
 use crate::log::{Level, Log};
 use crate::{API_PREFIX, Error};
@@ -106,6 +108,27 @@ pub struct Client<'a> {
     pub transport: &'a dyn Transport,
     pub config: &'a Config,
     pub log: &'a dyn Log,
+    /// For pauses between retries and polls.
+    pub clock: &'a dyn Clock,
+}
+
+/// How many times one request is sent at most (the first try and two retries).
+const MAX_ATTEMPTS: u32 = 3;
+/// The longest `Retry-After` honoured inside one request; a longer one is the caller's decision
+/// (it comes back as [`Error::RateLimited`] with the delay).
+pub const MAX_RETRY_PAUSE: Duration = Duration::from_secs(10);
+
+/// Whether a failed attempt is worth another, and after how long. A 429 means the request was
+/// refused, not run, so every method may retry it; a 502/503/504 may have run a state change, so
+/// only reads retry it.
+fn retry_pause(method: Method, error: &Error, attempt: u32) -> Option<Duration> {
+    let backoff = Duration::from_secs(1 << (attempt - 1));
+    match error {
+        Error::RateLimited { retry_after_seconds: Some(s), .. } => Some(Duration::from_secs(u64::from(*s).max(1))).filter(|p| *p <= MAX_RETRY_PAUSE),
+        Error::RateLimited { retry_after_seconds: None, .. } => Some(backoff),
+        Error::Upstream(u) if method == Method::Get && matches!(u.status, 502..=504) => Some(backoff),
+        _ => None,
+    }
 }
 
 /// The end-of-pages markers SentinelOne is known to use: `null`, a missing key, `""`, `"null"`.
@@ -151,7 +174,26 @@ impl<'a> Client<'a> {
             headers,
             body: body.map(|b| b.to_string().into_bytes()),
         };
-        let result = self.transport.send(&request);
+        let mut attempt = 1;
+        loop {
+            match self.exchange(&request, path) {
+                Err(e) if attempt < MAX_ATTEMPTS => match retry_pause(method, &e, attempt) {
+                    Some(pause) => {
+                        self.log.log(Level::Info, &format!("{} {API_PREFIX}{path}: {e}; retrying in {} s", method.as_str(), pause.as_secs()));
+                        self.clock.sleep(pause);
+                        attempt += 1;
+                    }
+                    None => return Err(e),
+                },
+                other => return other,
+            }
+        }
+    }
+
+    /// One attempt: sends `request` and maps a non-success answer to its typed error.
+    fn exchange(&self, request: &Request, path: &str) -> Result<Response, Error> {
+        let method = request.method;
+        let result = self.transport.send(request);
         let secret = self.config.secret();
         let response = match result {
             Ok(r) => r,
@@ -271,6 +313,7 @@ pub fn data_object(envelope: &Value) -> Result<&serde_json::Map<String, Value>, 
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::clock::FakeClock;
     use crate::log::NoLog;
     use std::cell::RefCell;
 
@@ -323,7 +366,7 @@ pub(crate) mod tests {
         for end in [Value::Null, Value::from(""), Value::from("null")] {
             let t = FakeTransport::new(vec![page(&["1", "2"], "c2=".into()), page(&["3"], end)]);
             let config = config(&[]);
-            let client = Client { transport: &t, config: &config, log: &NoLog };
+            let client = Client { transport: &t, config: &config, log: &NoLog, clock: &FakeClock::default() };
             let l = client.list("agents", &Query::new(), Items::Data, Bound { page_size: 2, max_items: 10 }).unwrap();
             assert_eq!(l.items.len(), 3);
             assert!(!l.more);
@@ -335,7 +378,7 @@ pub(crate) mod tests {
     fn list_stops_at_the_bound_and_offers_the_cursor_on_a_page_boundary() {
         let t = FakeTransport::new(vec![page(&["1", "2"], "next".into())]);
         let config = config(&[]);
-        let client = Client { transport: &t, config: &config, log: &NoLog };
+        let client = Client { transport: &t, config: &config, log: &NoLog, clock: &FakeClock::default() };
         let l = client.list("agents", &Query::new(), Items::Data, Bound { page_size: 2, max_items: 2 }).unwrap();
         assert_eq!((l.items.len(), l.more, l.next_cursor.as_deref()), (2, true, Some("next")));
     }
@@ -344,7 +387,7 @@ pub(crate) mod tests {
     fn list_refuses_a_non_array_data() {
         let t = FakeTransport::new(vec![(200, serde_json::json!({"data": null}))]);
         let config = config(&[]);
-        let client = Client { transport: &t, config: &config, log: &NoLog };
+        let client = Client { transport: &t, config: &config, log: &NoLog, clock: &FakeClock::default() };
         let e = client.list("agents", &Query::new(), Items::Data, Bound { page_size: 2, max_items: 2 }).unwrap_err();
         assert!(matches!(e, Error::UnexpectedResponse(_)));
     }

@@ -9,7 +9,10 @@ use crate::bindings::wasi::http::types::{ErrorCode, Fields, IncomingBody, Method
 use crate::bindings::wasi::io::streams::StreamError;
 use crate::bindings::wasi::logging::logging;
 use crate::check::{self, CheckReport};
+use crate::bindings::wasi::clocks::monotonic_clock;
 use crate::client::Client;
+use crate::clock::Clock;
+use std::time::Duration;
 use crate::config::{Config, ConfigSource};
 use crate::error::{TransportKind, Upstream};
 use crate::http::{self, MAX_RESPONSE_BYTES, Request, Response, Transport};
@@ -47,6 +50,21 @@ impl Log for HostLog {
             Level::Error => logging::Level::Error,
         };
         logging::log(level, "sentinelone", message);
+    }
+}
+
+/// `wasi:clocks/monotonic-clock` as the plugin's clock: sleeping blocks on a host pollable, so a
+/// waiting guest burns no CPU (and the host's wall-clock bound still applies).
+struct HostClock;
+
+impl Clock for HostClock {
+    fn now(&self) -> Duration {
+        Duration::from_nanos(monotonic_clock::now())
+    }
+
+    fn sleep(&self, duration: Duration) {
+        let nanos = u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX);
+        monotonic_clock::subscribe_duration(nanos).block();
     }
 }
 
@@ -177,7 +195,7 @@ fn from_error_code(code: ErrorCode, authority: &str) -> Error {
 /// every call gets a fresh instance.
 fn with_client<T>(f: impl FnOnce(&Client) -> Result<T, Error>) -> Result<T, Error> {
     let config = Config::load(&HostConfig)?;
-    let client = Client { transport: &WasiHttp, config: &config, log: &HostLog };
+    let client = Client { transport: &WasiHttp, config: &config, log: &HostLog, clock: &HostClock };
     f(&client).map_err(|e| e.redacted(config.secret()))
 }
 
@@ -209,7 +227,7 @@ impl integration::Guest for Component {
         let report = match Config::load(&HostConfig) {
             Err(e) => check::configuration_failure(e),
             Ok(config) => {
-                let client = Client { transport: &WasiHttp, config: &config, log: &HostLog };
+                let client = Client { transport: &WasiHttp, config: &config, log: &HostLog, clock: &HostClock };
                 let mut report = check::run(&client);
                 report.failure = report.failure.map(|e| e.redacted(config.secret()));
                 report

@@ -5,6 +5,7 @@
 //! component implements with the host's `wasi:http/outgoing-handler` and the tests with a fake.
 //!
 //! - [`config`]: the host-given configuration (console URL, scope pins, optional token).
+//! - [`clock`]: waiting on the host's monotonic clock, for polls and retries.
 //! - [`client`]: requests, SentinelOne's envelope and error bodies, cursor pagination.
 //! - [`actions`]: the declarative action catalog and the one engine that runs it.
 //! - [`check`]: the connection test a platform runs on Save.
@@ -13,6 +14,7 @@
 pub mod actions;
 pub mod check;
 pub mod client;
+pub mod clock;
 pub mod config;
 pub mod error;
 pub mod http;

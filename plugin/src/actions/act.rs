@@ -26,23 +26,63 @@ pub enum Count {
     ListTotal(&'static str),
 }
 
+/// The body a targeted action sends.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Body {
+    /// `{"filter": {...}, "data": {...}}`: agent, threat and alert actions.
+    FilterData,
+    /// `{"data": {"ids": [...], ...}}`: deleting blocklist entries and exclusions (ids only).
+    DataIds,
+}
+
 /// What a targeted action acts on.
 pub struct Target {
     /// The noun, for messages: "agent", "threat".
     pub what: &'static str,
     /// The list endpoint that resolves ids (so unknown or out-of-scope ids are reported).
     pub lookup: &'static str,
+    /// The lookup's query key for ids (`ids`; `accountIds` for accounts, `siteIds` for sites).
+    pub id_key: &'static str,
     /// Where a list item keeps its id, as a JSON pointer (`/id`; alerts: `/alertInfo/alertId`).
     pub id_at: &'static str,
+    /// Where the lookup's items are (`data`, or `data.sites`).
+    pub items: Items,
+    /// The lookup's largest `limit`.
+    pub page_cap: u32,
+    /// The scope pins the lookup endpoint takes as filters.
+    pub pin_keys: &'static [&'static str],
+    /// More query for the lookup: blocklist entries set below a pinned scope need
+    /// `includeChildren=true` to be seen there.
+    pub lookup_extra: &'static [(&'static str, &'static str)],
     /// The filter fields a confirmed filter may use.
     pub filters: &'static [Param],
     pub count: Count,
+    pub body: Body,
+}
+
+impl Target {
+    /// A target resolved with `GET lookup?ids=...`, items in `data` with an `id`.
+    pub const fn new(what: &'static str, lookup: &'static str, filters: &'static [Param], count: Count) -> Target {
+        Target {
+            what,
+            lookup,
+            id_key: "ids",
+            id_at: "/id",
+            items: Items::Data,
+            page_cap: crate::client::MAX_PAGE_SIZE,
+            pin_keys: &["accountIds", "siteIds"],
+            lookup_extra: &[],
+            filters,
+            count,
+            body: Body::FilterData,
+        }
+    }
 }
 
 /// Runs a targeted action: `method path` with `{"filter": …, "data": …}`.
 pub fn run(client: &Client, action: &Action, target: &Target, method: Method, path: &str, fields: &Map<String, Value>) -> Result<Value, Error> {
     let params = action.params();
-    let ids: Vec<String> = fields.get("ids").and_then(Value::as_array).map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect()).unwrap_or_default();
+    let ids = string_list(fields.get("ids"));
     let mut filter: Map<String, Value> = match (ids.is_empty(), fields.get("filter")) {
         (false, Some(_)) => return Err(Error::invalid("/filter", "give either ids or a filter, not both")),
         (false, None) => Map::from_iter([("ids".to_owned(), json!(ids))]),
@@ -62,16 +102,13 @@ pub fn run(client: &Client, action: &Action, target: &Target, method: Method, pa
             ));
         }
     };
-    confine_filter(&mut filter, &client.config.scope)?;
+    confine_filter(&mut filter, &client.config.scope, "/filter")?;
+    confine_target_scope(fields, &client.config.scope)?;
 
     // Resolve explicit ids inside the scope: unknown ones are reported, out-of-scope ones refused.
     let mut not_found = Vec::new();
     if !ids.is_empty() {
-        let mut query = Query::new().with("ids", ids.join(","));
-        super::confine(&mut query, &client.config.scope)?;
-        let visible = client.list(target.lookup, &query, Items::Data, Bound { page_size: 1000, max_items: ids.len() })?;
-        let seen: Vec<&str> = visible.items.iter().filter_map(|i| i.pointer(target.id_at).and_then(Value::as_str)).collect();
-        not_found = ids.iter().filter(|id| !seen.contains(&id.as_str())).cloned().collect();
+        not_found = not_visible(client, target, &ids)?;
         if !client.config.scope.is_empty() {
             if let Some(outside) = not_found.first() {
                 let i = ids.iter().position(|id| id == outside).unwrap_or(0);
@@ -86,10 +123,22 @@ pub fn run(client: &Client, action: &Action, target: &Target, method: Method, pa
         return Ok(json!({ "dryRun": true, "wouldAffect": matched, "notFound": not_found }));
     }
 
-    let body = json!({ "filter": filter, "data": Value::Object(to_data(&params, fields)) });
+    let mut data = to_data(&params, fields);
+    let body = match target.body {
+        Body::FilterData => json!({ "filter": filter, "data": data }),
+        Body::DataIds => {
+            data.insert("ids".to_owned(), json!(ids));
+            json!({ "data": data })
+        }
+    };
     let envelope = client.call(method, path, &Query::new(), Some(&body))?;
-    let data = envelope.get("data").cloned().unwrap_or(Value::Null);
-    let affected = data.get("affected").and_then(Value::as_u64);
+    Ok(outcome(envelope.get("data").cloned().unwrap_or(Value::Null), target, &ids, not_found))
+}
+
+/// The output of an action: SentinelOne's `affected` (or `agentsMoved`), with a warning when it
+/// falls short of what was asked for.
+fn outcome(data: Value, target: &Target, ids: &[String], not_found: Vec<String>) -> Value {
+    let affected = data.get("affected").or_else(|| data.get("agentsMoved")).and_then(Value::as_u64);
     let mut warnings = Vec::new();
     match affected {
         Some(0) => warnings.push(format!("SentinelOne affected no {}: nothing matched, or the token may not act on them", target.what)),
@@ -101,14 +150,53 @@ pub fn run(client: &Client, action: &Action, target: &Target, method: Method, pa
     if !not_found.is_empty() {
         warnings.push(format!("{} id(s) unknown to the console: {}", not_found.len(), not_found.join(", ")));
     }
-    Ok(json!({
+    json!({
         "affected": affected,
         "requested": if ids.is_empty() { Value::Null } else { json!(ids.len()) },
         "notFound": not_found,
         "warnings": warnings,
         "details": data.get("details").cloned().unwrap_or(Value::Null),
         "data": data,
-    }))
+    })
+}
+
+/// A string or an array of strings as a list (an absent field is empty).
+pub fn string_list(value: Option<&Value>) -> Vec<String> {
+    match value {
+        Some(Value::String(s)) => vec![s.clone()],
+        Some(Value::Array(a)) => a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Which of `ids` the console does not show within the configured scope (one paged lookup).
+pub fn not_visible(client: &Client, target: &Target, ids: &[String]) -> Result<Vec<String>, Error> {
+    let mut query = Query::new().with(target.id_key, ids.join(","));
+    for (key, value) in target.lookup_extra {
+        query.push(key, *value);
+    }
+    let pins = &client.config.scope;
+    let keep = |key: &str, ids: &Vec<String>| if target.pin_keys.contains(&key) { ids.clone() } else { Vec::new() };
+    let pins = crate::config::ScopePins { account_ids: keep("accountIds", &pins.account_ids), site_ids: keep("siteIds", &pins.site_ids) };
+    super::confine(&mut query, &pins)?;
+    let visible = client.list(target.lookup, &query, target.items, Bound { page_size: target.page_cap, max_items: ids.len() })?;
+    let seen: Vec<&str> = visible.items.iter().filter_map(|i| i.pointer(target.id_at).and_then(Value::as_str)).collect();
+    Ok(ids.iter().filter(|id| !seen.contains(&id.as_str())).cloned().collect())
+}
+
+/// A `targetScope` (where a blocklist entry made from a threat applies) may not reach above the
+/// configured pins: a site-pinned configuration may add at group or site level only.
+fn confine_target_scope(fields: &Map<String, Value>, pins: &crate::config::ScopePins) -> Result<(), Error> {
+    let Some(level) = fields.get("targetScope").and_then(Value::as_str) else { return Ok(()) };
+    let too_wide = match level {
+        "tenant" => !pins.is_empty(),
+        "account" => !pins.site_ids.is_empty(),
+        _ => false,
+    };
+    if too_wide {
+        return Err(Error::invalid("/targetScope", format!("\"{level}\" reaches beyond the configured scope; use a narrower targetScope")));
+    }
+    Ok(())
 }
 
 /// How many objects `filter` matches.
@@ -131,8 +219,9 @@ fn count(client: &Client, target: &Target, filter: &Map<String, Value>) -> Resul
     total.ok_or_else(|| Error::UnexpectedResponse("the count endpoint gave no total".into()))
 }
 
-/// Adds scope pins to an action filter (as arrays), refusing ids outside them.
-pub fn confine_filter(filter: &mut Map<String, Value>, pins: &crate::config::ScopePins) -> Result<(), Error> {
+/// Adds scope pins to an action filter or body (as arrays), refusing ids outside them; `at` is
+/// the object's JSON pointer in the input, for the error.
+pub fn confine_filter(filter: &mut Map<String, Value>, pins: &crate::config::ScopePins, at: &str) -> Result<(), Error> {
     for (key, pinned, what) in [("accountIds", &pins.account_ids, "account"), ("siteIds", &pins.site_ids, "site")] {
         if pinned.is_empty() {
             continue;
@@ -143,7 +232,7 @@ pub fn confine_filter(filter: &mut Map<String, Value>, pins: &crate::config::Sco
             }
             Some(asked) => {
                 let asked: Vec<&str> = asked.iter().filter_map(Value::as_str).collect();
-                if let Some(e) = pin_violation(&asked, pinned, &format!("/filter/{key}"), what) {
+                if let Some(e) = pin_violation(&asked, pinned, &format!("{at}/{key}"), what) {
                     return Err(e);
                 }
             }

@@ -49,7 +49,7 @@ pub fn run(client: &Client, fields: &Map<String, Value>) -> Result<Value, Error>
             if filter.is_empty() && fields.get("confirmFilter") != Some(&Value::Bool(true)) {
                 return Err(Error::invalid("/body/filter", "an empty filter acts on everything in scope; add confirmFilter: true if that is meant"));
             }
-            confine_filter(filter, &client.config.scope)?;
+            confine_filter(filter, &client.config.scope, "/body/filter")?;
         }
     }
     if method == Method::Get && body.is_some() {

@@ -1,14 +1,17 @@
 //! The action catalog and the one engine that runs it.
 //!
-//! An action is a row of [`catalog::ACTIONS`]: a name, a role, whether it is destructive, its
+//! An action is a row of the [`catalog`]: a name, a role, whether it is destructive, its
 //! parameters, and an [`Op`] saying which kind of SentinelOne call it is. The engine validates the
 //! input against the parameters, applies the configuration's scope pins, sends the request(s),
 //! and shapes the output, the same way for every row. Adding an endpoint is adding a row.
 
 pub mod act;
 pub mod catalog;
+pub mod deep_visibility;
 pub mod generic;
+pub mod lists;
 pub mod params;
+pub mod remote_scripts;
 
 use crate::Error;
 use crate::client::{Bound, Client, Items, Query, data_object};
@@ -41,8 +44,26 @@ pub enum Op {
     One { path: &'static str, what: &'static str },
     /// A state change on targets chosen by ids or a confirmed filter (see [`act`]).
     Act { method: crate::http::Method, path: &'static str, target: &'static act::Target },
-    /// Plain Rust for what is not a single call (the connection test, the organisation tree).
-    Native(fn(&Client, &Map<String, Value>) -> Result<Value, Error>),
+    /// `method path` whose body is the `Use::Data` fields, as `{"data": {...}}` when `wrap`, or
+    /// bare (`dv/cancel-query` takes `{"queryId"}`): requests about one object named in the path
+    /// or the body, not a set of targets.
+    Send { method: crate::http::Method, path: &'static str, wrap: bool },
+    /// Plain Rust for what is not a single call (the connection test, the organisation tree,
+    /// queries that run to completion).
+    Native(fn(&Client, &Action, &Map<String, Value>) -> Result<Value, Error>),
+}
+
+/// How the configuration's scope pins (account and site ids) constrain an action.
+#[derive(Clone, Copy)]
+pub enum Scope {
+    /// Nothing to constrain (console-wide reads such as `system.info`), or the engine confines
+    /// the request itself (targeted actions confine their filter and resolve their ids).
+    Unscoped,
+    /// The pins are added to the query as `accountIds`/`siteIds`, where the action takes them.
+    Query,
+    /// The input field `field` (an id or ids) must name objects the console shows within the
+    /// pins; checked with one lookup before anything else is sent.
+    Ids { field: &'static str, of: &'static act::Target },
 }
 
 /// One row of the catalog.
@@ -53,12 +74,13 @@ pub struct Action {
     pub description: &'static str,
     pub role: Role,
     pub destructive: bool,
-    /// Whether the configuration's scope pins are added to the request (endpoints that accept
-    /// `accountIds`/`siteIds`).
-    pub scoped: bool,
+    /// How the configuration's scope pins constrain the action.
+    pub scope: Scope,
     /// The parameters, as groups of shared slices (filters, then paging controls, ...).
     pub params: &'static [&'static [Param]],
     pub op: Op,
+    /// An example input (JSON text), published in the schema's `examples`.
+    pub example: &'static str,
 }
 
 impl Action {
@@ -74,8 +96,12 @@ impl Action {
     /// The input's JSON Schema (draft 2020-12). Targeted actions also require a target: ids,
     /// or a filter with `confirmFilter: true`.
     pub fn input_schema(&self) -> Value {
-        let mut schema = input_schema(self.title, &self.params());
-        if let Op::Act { .. } = self.op {
+        let params = self.params();
+        let mut schema = input_schema(self.title, &params);
+        if let Ok(example) = serde_json::from_str::<Value>(self.example) {
+            schema["examples"] = json!([example]);
+        }
+        if params.iter().any(|p| p.name == "filter") {
             schema["oneOf"] = json!([
                 {"required": ["ids"], "not": {"required": ["filter"]}},
                 {"required": ["filter", "confirmFilter"], "properties": {"confirmFilter": {"const": true}}, "not": {"required": ["ids"]}},
@@ -92,7 +118,7 @@ pub fn find(name: &str) -> Option<&'static Action> {
 
 /// Every action, in the order `describe` lists them.
 pub fn all() -> impl Iterator<Item = &'static Action> {
-    catalog::ACTIONS.iter().chain(catalog::TENANCY).chain(catalog::AGENT_ACTIONS).chain(catalog::SECURITY)
+    catalog::FAMILIES.iter().flat_map(|family| family.iter())
 }
 
 /// Runs `name` with the JSON text `input` and returns the output JSON.
@@ -101,7 +127,10 @@ pub fn invoke(client: &Client, name: &str, input: &str) -> Result<Value, Error> 
     let params = action.params();
     let fields = validate(&params, input)?;
     let mut query = to_query(&params, &fields);
-    if action.scoped {
+    if let Scope::Ids { field, of } = action.scope {
+        refuse_outside_pins(client, field, of, &fields)?;
+    }
+    if let Scope::Query = action.scope {
         // Pin only the scope keys this endpoint takes (accounts have no `siteIds`).
         let declared = |key: &str| matches!(action.op, Op::One { .. }) || params.iter().any(|p| p.name == key);
         let pins = ScopePins {
@@ -155,12 +184,40 @@ pub fn invoke(client: &Client, name: &str, input: &str) -> Result<Value, Error> 
                 "nextCursor": listing.next_cursor,
             }))
         }
-        Op::Native(run) => run(client, &fields),
+        Op::Send { method, path, wrap } => {
+            let data = Value::Object(params::to_data(&params, &fields));
+            let body = if wrap { json!({ "data": data }) } else { data };
+            let envelope = client.call(method, &fill_path(path, &fields), &Query::new(), Some(&body))?;
+            Ok(envelope.get("data").cloned().unwrap_or_else(|| json!({})))
+        }
+        Op::Native(run) => run(client, action, &fields),
     }
 }
 
-/// `groups/{id}/move-agents` with `{id}` from the validated input (an id: digits only, so it
-/// cannot change the path's shape).
+/// Refuses ids in `fields[field]` that the console does not show within the scope pins (no pins:
+/// nothing to check, no request).
+fn refuse_outside_pins(client: &Client, field: &str, of: &act::Target, fields: &Map<String, Value>) -> Result<(), Error> {
+    if client.config.scope.is_empty() {
+        return Ok(());
+    }
+    let ids = act::string_list(fields.get(field));
+    if ids.is_empty() {
+        return Ok(());
+    }
+    match act::not_visible(client, of, &ids)?.first() {
+        None => Ok(()),
+        Some(outside) => {
+            let at = match fields.get(field) {
+                Some(Value::Array(_)) => format!("/{field}/{}", ids.iter().position(|id| id == outside).unwrap_or(0)),
+                _ => format!("/{field}"),
+            };
+            Err(Error::invalid(at, format!("{} {outside} is not visible within the configured scope; nothing was sent", of.what)))
+        }
+    }
+}
+
+/// `groups/{groupId}/move-agents` with `{groupId}` from the validated input. Only ids (digits)
+/// and hashes (hex) are ever placed in a path, so no input can change the path's shape.
 fn fill_path(path: &str, fields: &Map<String, Value>) -> String {
     let mut out = path.to_owned();
     for (name, value) in fields {
@@ -205,6 +262,7 @@ pub fn pin_violation(asked: &[&str], pinned: &[String], at: &str, what: &str) ->
 mod tests {
     use super::*;
     use crate::client::tests::{FakeTransport, config};
+    use crate::clock::FakeClock;
     use crate::log::NoLog;
 
     #[test]
@@ -224,7 +282,7 @@ mod tests {
     fn invalid_input_sends_nothing() {
         let t = FakeTransport::new(vec![]);
         let config = config(&[]);
-        let client = Client { transport: &t, config: &config, log: &NoLog };
+        let client = Client { transport: &t, config: &config, log: &NoLog, clock: &FakeClock::default() };
         assert!(invoke(&client, "agents.list", r#"{"limit": 5000}"#).is_err());
         assert!(t.requests.borrow().is_empty());
     }

@@ -30,6 +30,42 @@ pub enum Kind {
     Filter(&'static [Param]),
     /// Any JSON object (the generic request's query and body).
     Object,
+    /// Always this value: the engine sends it whether or not the input gives it.
+    Const(&'static str),
+    /// A password SentinelOne protects uploads with: at least 10 characters mixing upper and
+    /// lower case, digits and symbols (checked here, so a weak one never reaches the console).
+    /// Never echoed in an error.
+    Password,
+    /// 1 to 10 absolute file paths (`/...` or `C:\...`) without wildcards.
+    Paths,
+    /// An MD5, SHA1 or SHA256 in hex (safe to place in a path).
+    Hash,
+    /// A SHA1 in hex.
+    Sha1,
+}
+
+/// `^[0-9a-fA-F]{n}$` alternatives for the hash kinds.
+const HASH_PATTERN: &str = "^([0-9a-fA-F]{32}|[0-9a-fA-F]{40}|[0-9a-fA-F]{64})$";
+const SHA1_PATTERN: &str = "^[0-9a-fA-F]{40}$";
+const PATH_PATTERN: &str = r"^(/|[A-Za-z]:\\)[^*?]*$";
+
+pub fn is_hex(s: &str, lengths: &[usize]) -> bool {
+    lengths.contains(&s.len()) && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+pub fn is_absolute_path(s: &str) -> bool {
+    let b = s.as_bytes();
+    let rooted = s.starts_with('/') || (b.len() > 3 && b[0].is_ascii_alphabetic() && b[1] == b':' && b[2] == b'\\');
+    rooted && !s.contains(['*', '?'])
+}
+
+/// SentinelOne's rule for upload passwords.
+fn is_strong_password(s: &str) -> bool {
+    s.chars().count() >= 10
+        && s.chars().any(|c| c.is_uppercase())
+        && s.chars().any(|c| c.is_lowercase())
+        && s.chars().any(|c| c.is_ascii_digit())
+        && s.chars().any(|c| !c.is_alphanumeric())
 }
 
 /// What the engine does with a parameter's value.
@@ -84,6 +120,11 @@ impl Param {
             Kind::Timestamp => json!({"type": "string", "format": "date-time"}),
             Kind::Integer { min, max } => json!({"type": "integer", "minimum": min, "maximum": max}),
             Kind::Object => json!({"type": "object"}),
+            Kind::Const(value) => json!({"const": value}),
+            Kind::Password => json!({"type": "string", "minLength": 10, "writeOnly": true}),
+            Kind::Paths => json!({"type": "array", "items": {"type": "string", "pattern": PATH_PATTERN}, "minItems": 1, "maxItems": 10, "uniqueItems": true}),
+            Kind::Hash => json!({"type": "string", "pattern": HASH_PATTERN}),
+            Kind::Sha1 => json!({"type": "string", "pattern": SHA1_PATTERN}),
             Kind::Filter(params) => {
                 let mut schema = input_schema("filter", &params.iter().collect::<Vec<_>>());
                 if let Some(o) = schema.as_object_mut() {
@@ -152,6 +193,26 @@ impl Param {
                 Value::Object(_) => Ok(()),
                 _ => bad("expected a JSON object".into()),
             },
+            Kind::Const(expected) => match value.as_str() {
+                Some(s) if s == expected => Ok(()),
+                _ => bad(format!("expected \"{expected}\" (or leave it out)")),
+            },
+            Kind::Password => match value.as_str() {
+                Some(s) if is_strong_password(s) => Ok(()),
+                _ => bad("expected a password of at least 10 characters mixing upper and lower case, digits and symbols".into()),
+            },
+            Kind::Paths => match value.as_array() {
+                Some(items) if items.len() > 10 => bad("at most 10 files per request".into()),
+                _ => each(&is_absolute_path, "absolute file paths without wildcards"),
+            },
+            Kind::Hash => match value.as_str() {
+                Some(s) if is_hex(s, &[32, 40, 64]) => Ok(()),
+                _ => bad("expected an MD5, SHA1 or SHA256 in hex".into()),
+            },
+            Kind::Sha1 => match value.as_str() {
+                Some(s) if is_hex(s, &[40]) => Ok(()),
+                _ => bad("expected a SHA1: 40 hex characters".into()),
+            },
             Kind::Filter(params) => match value {
                 Value::Object(fields) if !fields.is_empty() => {
                     validate_fields(&params.iter().collect::<Vec<_>>(), fields, &at).map(|_| ())
@@ -219,11 +280,15 @@ fn validate_fields(params: &[&Param], fields: &Map<String, Value>, at: &str) -> 
 }
 
 /// The `data` object of an action body: the validated `Use::Data` fields, as given.
+/// `Kind::Const` fields are always there, given or not.
 pub fn to_data(params: &[&Param], fields: &Map<String, Value>) -> Map<String, Value> {
     params
         .iter()
         .filter(|p| p.usage == Use::Data)
-        .filter_map(|p| fields.get(p.name).map(|v| (p.name.to_owned(), v.clone())))
+        .filter_map(|p| match p.kind {
+            Kind::Const(value) => Some((p.name.to_owned(), Value::from(value))),
+            _ => fields.get(p.name).map(|v| (p.name.to_owned(), v.clone())),
+        })
         .collect()
 }
 

@@ -1,0 +1,106 @@
+//! Adding blocklist entries and exclusions.
+//!
+//! SentinelOne takes one `osType` per entry, so an entry for several operating systems is one
+//! request per OS; each OS's outcome is reported (created, already there, failed) instead of
+//! stopping at the first duplicate. The scope an entry applies at is explicit: the input's
+//! `scope`, or else the configuration's pins; never silently the whole tenant.
+
+use super::act::{not_visible, string_list};
+use super::catalog::{GROUPS, SITES};
+use super::params::{is_absolute_path, is_hex, to_data};
+use super::{Action, pin_violation};
+use crate::Error;
+use crate::client::Client;
+use serde_json::{Map, Value, json};
+
+/// SentinelOne's code for a duplicate entry (400 "Already Exists Error").
+pub const ALREADY_EXISTS: i64 = 4000030;
+
+/// `blocklist.add`: `POST restrictions` once per OS type.
+pub fn add_to_blocklist(client: &Client, action: &Action, fields: &Map<String, Value>) -> Result<Value, Error> {
+    add(client, action, fields, "restrictions", "blocklist entry")
+}
+
+/// `exclusions.add`: `POST exclusions` once per OS type, after the checks the type implies.
+pub fn add_exclusion(client: &Client, action: &Action, fields: &Map<String, Value>) -> Result<Value, Error> {
+    let value = fields.get("value").and_then(Value::as_str).unwrap_or_default();
+    match fields.get("type").and_then(Value::as_str) {
+        Some("white_hash") if !is_hex(value, &[40]) => return Err(Error::invalid("/value", "a white_hash exclusion takes a SHA1: 40 hex characters")),
+        Some("path") if !is_absolute_path(value) => return Err(Error::invalid("/value", "a path exclusion takes an absolute path without wildcards")),
+        Some("path") if !fields.contains_key("pathExclusionType") => {
+            return Err(Error::invalid("/pathExclusionType", "a path exclusion needs pathExclusionType: file, folder or subfolders"));
+        }
+        _ => {}
+    }
+    add(client, action, fields, "exclusions", "exclusion")
+}
+
+fn add(client: &Client, action: &Action, fields: &Map<String, Value>, path: &str, what: &str) -> Result<Value, Error> {
+    let scope = write_scope(client, fields)?;
+    let base = to_data(&action.params(), fields);
+    let mut results = Vec::new();
+    let mut warnings = Vec::new();
+    let mut created = 0;
+    for (i, os) in string_list(fields.get("osTypes")).iter().enumerate() {
+        let mut data = base.clone();
+        data.insert("osType".to_owned(), json!(os));
+        match client.post(path, &json!({ "data": data, "filter": scope })) {
+            Ok(envelope) => {
+                let items = envelope.get("data").cloned().unwrap_or_else(|| json!([]));
+                created += items.as_array().map_or(0, Vec::len);
+                results.push(json!({ "osType": os, "status": "created", "items": items }));
+            }
+            Err(Error::Upstream(u)) if u.code == Some(ALREADY_EXISTS) => {
+                warnings.push(format!("the {what} already exists for {os}"));
+                results.push(json!({ "osType": os, "status": "already-exists" }));
+            }
+            // Nothing has changed yet: the typed error says it all.
+            Err(e) if i == 0 => return Err(e),
+            Err(e) => {
+                warnings.push(format!("{os}: {e}"));
+                results.push(json!({ "osType": os, "status": "failed", "error": e }));
+            }
+        }
+    }
+    Ok(json!({ "scope": scope, "created": created, "results": results, "warnings": warnings }))
+}
+
+/// The `filter` that says where a new entry applies: exactly one of tenant, accountIds, siteIds
+/// or groupIds, inside the scope pins; the pins themselves when the input gives none.
+fn write_scope(client: &Client, fields: &Map<String, Value>) -> Result<Value, Error> {
+    let pins = &client.config.scope;
+    let scope = match fields.get("scope") {
+        Some(Value::Object(scope)) => scope.clone(),
+        _ if !pins.site_ids.is_empty() => Map::from_iter([("siteIds".to_owned(), json!(pins.site_ids))]),
+        _ if !pins.account_ids.is_empty() => Map::from_iter([("accountIds".to_owned(), json!(pins.account_ids))]),
+        _ => return Err(Error::invalid("/scope", "say where the entry applies: {\"tenant\": true}, or accountIds, siteIds or groupIds")),
+    };
+    let [(key, value)] = scope.iter().collect::<Vec<_>>()[..] else {
+        return Err(Error::invalid("/scope", "give exactly one of tenant, accountIds, siteIds, groupIds"));
+    };
+    let asked = string_list(Some(value));
+    let refused = |message: &str| Err(Error::invalid(format!("/scope/{key}"), message.to_owned()));
+    match key.as_str() {
+        "tenant" if value != &Value::Bool(true) => return refused("tenant scope is {\"tenant\": true}"),
+        "tenant" if !pins.is_empty() => return refused("the whole tenant reaches beyond the configured scope"),
+        "accountIds" if !pins.site_ids.is_empty() => return refused("an account reaches beyond the configured sites"),
+        "accountIds" | "siteIds" if !pins.is_empty() => {
+            let (pinned, what) = if key == "accountIds" { (&pins.account_ids, "account") } else { (&pins.site_ids, "site") };
+            let asked: Vec<&str> = asked.iter().map(String::as_str).collect();
+            if !pinned.is_empty() {
+                if let Some(e) = pin_violation(&asked, pinned, &format!("/scope/{key}"), what) {
+                    return Err(e);
+                }
+            } else if let Some(outside) = not_visible(client, &SITES, &asked.iter().map(|s| s.to_string()).collect::<Vec<_>>())?.first() {
+                return refused(&format!("site {outside} is not visible within the configured scope"));
+            }
+        }
+        "groupIds" if !pins.is_empty() => {
+            if let Some(outside) = not_visible(client, &GROUPS, &asked)?.first() {
+                return refused(&format!("group {outside} is not visible within the configured scope"));
+            }
+        }
+        _ => {}
+    }
+    Ok(Value::Object(scope))
+}
