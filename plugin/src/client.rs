@@ -332,6 +332,12 @@ pub(crate) mod tests {
                 .collect();
             FakeTransport { responses: RefCell::new(responses), requests: RefCell::new(vec![]) }
         }
+        /// Answers with `status` and a `Retry-After` header first, then with the other responses.
+        pub fn after(mut self, status: u16, retry_after: Option<&str>) -> Self {
+            let headers = retry_after.map(|r| vec![("retry-after".to_owned(), r.to_owned())]).unwrap_or_default();
+            self.responses.get_mut().push(Ok(Response { status, headers, body: b"{}".to_vec() }));
+            self
+        }
         pub fn paths(&self) -> Vec<String> {
             self.requests.borrow().iter().map(|r| r.path_and_query.clone()).collect()
         }
@@ -353,6 +359,41 @@ pub(crate) mod tests {
     fn page(ids: &[&str], cursor: Value) -> (u16, Value) {
         let data: Vec<Value> = ids.iter().map(|id| serde_json::json!({"id": id})).collect();
         (200, serde_json::json!({"data": data, "pagination": {"nextCursor": cursor, "totalItems": 5}}))
+    }
+
+    /// Sends `method agents` through a transport that first answers `status` (with `retry_after`).
+    fn after_refusal(method: Method, status: u16, retry_after: Option<&str>) -> (Result<Value, Error>, Vec<std::time::Duration>, usize) {
+        let t = FakeTransport::new(vec![(200, serde_json::json!({"data": {}}))]).after(status, retry_after);
+        let config = config(&[]);
+        let clock = FakeClock::default();
+        let client = Client { transport: &t, config: &config, log: &NoLog, clock: &clock };
+        let result = client.call(method, "agents", &Query::new(), None);
+        let sent = t.requests.borrow().len();
+        (result, clock.sleeps.take(), sent)
+    }
+
+    #[test]
+    fn a_429_is_retried_after_its_retry_after() {
+        let (result, sleeps, sent) = after_refusal(Method::Post, 429, Some("3"));
+        assert!(result.is_ok());
+        assert_eq!((sleeps, sent), (vec![std::time::Duration::from_secs(3)], 2));
+    }
+
+    #[test]
+    fn a_retry_after_beyond_the_cap_is_the_callers_decision() {
+        let (result, sleeps, sent) = after_refusal(Method::Get, 429, Some("60"));
+        assert_eq!(result.unwrap_err(), Error::RateLimited { retry_after_seconds: Some(60), detail: None });
+        assert_eq!((sleeps.len(), sent), (0, 1));
+    }
+
+    #[test]
+    fn a_503_is_retried_for_reads_only() {
+        let (read, sleeps, _) = after_refusal(Method::Get, 503, None);
+        assert!(read.is_ok());
+        assert_eq!(sleeps, vec![std::time::Duration::from_secs(1)]);
+        let (write, sleeps, sent) = after_refusal(Method::Post, 503, None);
+        assert!(matches!(write, Err(Error::Upstream(crate::error::Upstream { status: 503, .. }))));
+        assert_eq!((sleeps.len(), sent), (0, 1));
     }
 
     #[test]

@@ -156,3 +156,74 @@ fn keyed(columns: &[String], row: &Value) -> Result<Value, Error> {
         _ => Err(Error::UnexpectedResponse(format!("a PowerQuery row does not match its {} columns", columns.len()))),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::actions::invoke;
+    use crate::client::Client;
+    use crate::client::tests::{FakeTransport, config};
+    use crate::clock::FakeClock;
+    use crate::log::NoLog;
+    use serde_json::{Value, json};
+    use std::time::Duration;
+
+    const WINDOW: &str = r#""fromDate": "2026-11-20T00:00:00Z", "toDate": "2026-11-21T00:00:00Z""#;
+
+    fn status(state: &str) -> (u16, Value) {
+        (200, json!({"data": {"responseState": state, "progressStatus": 50}}))
+    }
+
+    /// Runs `action` with `input` against `responses`; returns the output, the paths sent and the sleeps.
+    fn run(action: &str, input: &str, responses: FakeTransport) -> (Value, Vec<String>, Vec<Duration>) {
+        let config = config(&[]);
+        let clock = FakeClock::default();
+        let client = Client { transport: &responses, config: &config, log: &NoLog, clock: &clock };
+        let out = invoke(&client, action, input).unwrap();
+        (out, responses.paths(), clock.sleeps.take())
+    }
+
+    #[test]
+    fn dv_polls_status_at_most_once_a_second_then_reads_every_event() {
+        let t = FakeTransport::new(vec![
+            (200, json!({"data": {"queryId": "q1"}})),
+            status("RUNNING"),
+            status("FINISHED"),
+            (200, json!({"data": [{"id": "e1"}], "pagination": {"nextCursor": "c2"}})),
+            (200, json!({"data": [{"id": "e2"}], "pagination": {"nextCursor": null}})),
+        ]);
+        let (out, paths, sleeps) = run("dv.query", &format!(r#"{{"query": "AgentName = \"a\"", {WINDOW}}}"#), t);
+        assert_eq!(out["finished"], true);
+        assert_eq!(out["returned"], 2);
+        assert_eq!(paths[1], "/web/api/v2.1/dv/query-status?queryId=q1");
+        assert_eq!(paths[4], "/web/api/v2.1/dv/events?queryId=q1&limit=1000&cursor=c2");
+        assert!(sleeps.len() == 2 && sleeps.iter().all(|s| *s >= Duration::from_secs(1)), "{sleeps:?}");
+    }
+
+    #[test]
+    fn dv_waits_out_a_rate_limited_init_within_the_wait() {
+        let t = FakeTransport::new(vec![(200, json!({"data": {"queryId": "q1"}})), status("EMPTY_RESULTS")]).after(429, Some("40"));
+        let (out, paths, sleeps) = run("dv.query", &format!(r#"{{"query": "x", {WINDOW}}}"#), t);
+        assert_eq!(out["state"], "EMPTY_RESULTS");
+        assert_eq!(paths.iter().filter(|p| p.ends_with("dv/init-query")).count(), 2);
+        assert_eq!(sleeps[0], Duration::from_secs(40));
+    }
+
+    #[test]
+    fn dv_returns_an_unfinished_query_with_its_id_when_the_wait_runs_out() {
+        let t = FakeTransport::new(vec![(200, json!({"data": {"queryId": "q9"}})), status("RUNNING"), status("RUNNING"), status("RUNNING"), status("RUNNING")]);
+        let (out, _, sleeps) = run("dv.query", &format!(r#"{{"query": "x", "waitSeconds": 5, {WINDOW}}}"#), t);
+        assert_eq!((out["finished"].clone(), out["queryId"].clone()), (json!(false), json!("q9")));
+        assert!(sleeps.iter().sum::<Duration>() <= Duration::from_secs(5));
+    }
+
+    #[test]
+    fn powerquery_rows_come_back_keyed_by_column() {
+        let t = FakeTransport::new(vec![
+            (200, json!({"data": {"queryId": "p1", "status": "RUNNING", "progress": 0, "columns": [], "data": []}})),
+            (200, json!({"data": {"queryId": "p1", "status": "FINISHED", "progress": 100, "columns": [{"name": "endpoint.name"}, {"name": "count"}], "data": [["WS-1", 3]]}})),
+        ]);
+        let (out, paths, _) = run("powerquery.run", &format!(r#"{{"query": "| group count() by endpoint.name", {WINDOW}}}"#), t);
+        assert_eq!(out["rows"], json!([{"endpoint.name": "WS-1", "count": 3}]));
+        assert_eq!(paths[1], "/web/api/v2.1/dv/events/pq-ping?queryId=p1");
+    }
+}

@@ -345,6 +345,22 @@ mod tests {
     }
 
     #[test]
+    fn a_weak_password_is_refused_without_being_echoed() {
+        const PW: &[Param] = &[Param::data("password", Kind::Password, "Zip password.")];
+        let params: Vec<&Param> = PW.iter().collect();
+        let e = validate(&params, r#"{"password":"short1!"}"#).unwrap_err();
+        assert!(matches!(&e, Error::InvalidInput { field: Some(f), .. } if f == "/password"));
+        assert!(!e.to_string().contains("short1!"));
+        assert!(validate(&params, r#"{"password":"Zip-Pass-2026!"}"#).is_ok());
+    }
+
+    #[test]
+    fn file_paths_must_be_absolute_and_without_wildcards() {
+        assert!(is_absolute_path("C:\\Temp\\a.exe") && is_absolute_path("/tmp/a"));
+        assert!(!is_absolute_path("tmp/a") && !is_absolute_path("/tmp/*.log"));
+    }
+
+    #[test]
     fn builds_comma_separated_query_values_and_skips_controls() {
         let fields = validate(&params(), r#"{"id":"9","ids":["1","2"],"isActive":false,"osTypes":["linux"]}"#).unwrap();
         assert_eq!(to_query(&params(), &fields).encode(), "ids=1,2&isActive=false&osTypes=linux");
