@@ -152,3 +152,37 @@ async fn system_info_returns_the_console_version() {
     let output = invoke_ok(&connect(&sim, tokens::VIEWER), "system.info", "").await;
     assert_eq!(output["version"], "24.1.2");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn installed_applications_are_read_for_the_agents_given() {
+    let sim = simulator();
+    let agent = world(&sim).agents[0].id.to_string();
+    let output = invoke_ok(&connect(&sim, tokens::VIEWER), "agents.applications", &serde_json::json!({"ids": [agent]}).to_string()).await;
+    assert!(output.as_array().is_some_and(|apps| !apps.is_empty() && apps.iter().all(|a| a["name"].is_string() && a["version"].is_string())), "{output}");
+    assert_eq!(sim.requests()[0].raw_query.as_deref(), Some(format!("ids={agent}").as_str()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fetch_files_asks_one_agent_and_never_echoes_the_password() {
+    let sim = simulator();
+    let agent = world(&sim).agents.iter().find(|a| a.is_active && a.os_type == "windows").unwrap().id.to_string();
+    let input = serde_json::json!({"id": agent, "files": ["C:\\Windows\\Temp\\dropper.exe"], "password": "Zip-Pass-2026!"});
+    let outcome = invoke(&connect(&sim, tokens::ADMIN), "agents.fetch-files", &input.to_string()).await;
+    let output = outcome.value.expect("fetch-files succeeds");
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&output).unwrap(), serde_json::json!({"success": true}));
+    let post = sim.requests().into_iter().find(|r| r.method == "POST").unwrap();
+    assert_eq!(post.path, format!("/web/api/v2.1/agents/{agent}/actions/fetch-files"));
+    assert_eq!(post.body.unwrap()["data"]["files"], serde_json::json!(["C:\\Windows\\Temp\\dropper.exe"]));
+    assert!(outcome.logs.iter().all(|l| !l.message.contains("Zip-Pass-2026!")));
+    assert!(world(&sim).activities.iter().any(|a| a.activity_type == 80 && a.agent_id.map(|id| id.to_string()) == Some(agent.clone())));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_weak_fetch_files_password_is_refused_before_any_request() {
+    let sim = simulator();
+    let agent = world(&sim).agents[0].id.to_string();
+    let input = serde_json::json!({"id": agent, "files": ["/etc/hosts"], "password": "password"});
+    let error = invoke_err(&connect(&sim, tokens::ADMIN), "agents.fetch-files", &input.to_string()).await;
+    assert!(matches!(error, PluginError::InvalidInput(ref i) if i.field.as_deref() == Some("/password") && !i.message.contains("password\"")), "{error:?}");
+    assert!(sim.requests().is_empty());
+}

@@ -1,7 +1,9 @@
-//! Organisation mapping: the accounts → sites → groups tree, exact and confined.
+//! Organisation mapping: the accounts → sites → groups tree, exact and confined; moving agents
+//! between groups; reads by id that stay inside the scope pins.
 
 mod support;
 
+use host_harness::PluginError;
 use host_harness::simulator::tokens;
 use support::*;
 
@@ -103,4 +105,37 @@ async fn site_get_returns_one_site_by_id_and_unknown_ids_are_not_found() {
     assert_eq!((output["id"].as_str(), output["name"].as_str()), (Some(site.id.to_string().as_str()), Some(site.name.as_str())));
     let error = invoke_err(&conn, "sites.get", r#"{"id": "42"}"#).await;
     assert!(matches!(error, host_harness::PluginError::NotFound(ref u) if u.status == 404));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn move_agents_moves_only_agents_of_the_groups_site_and_says_so() {
+    let sim = simulator();
+    let w = world(&sim);
+    let group = w.groups.iter().find(|g| g.group_type == "static" && !g.is_default).unwrap();
+    let same_site = w.agents.iter().find(|a| a.site_id == group.site_id && a.group_id != group.id).unwrap();
+    let other_site = w.agents.iter().find(|a| a.site_id != group.site_id).unwrap();
+    let input = serde_json::json!({"groupId": group.id.to_string(), "ids": [same_site.id.to_string(), other_site.id.to_string()]});
+    let output = invoke_ok(&connect(&sim, tokens::ADMIN), "groups.move-agents", &input.to_string()).await;
+    assert_eq!(output["affected"], 1);
+    assert_eq!(output["warnings"][0], "SentinelOne affected 1 of the 2 agents asked for");
+    let put = sim.requests().into_iter().find(|r| r.method == "PUT").unwrap();
+    assert_eq!(put.path, format!("/web/api/v2.1/groups/{}/move-agents", group.id));
+    assert_eq!(put.body, Some(serde_json::json!({"filter": {"ids": [same_site.id.to_string(), other_site.id.to_string()]}, "data": {}})));
+    let after = world(&sim);
+    let group_of = |id| after.agents.iter().find(|a| a.id == id).unwrap().group_id;
+    assert_eq!((group_of(same_site.id), group_of(other_site.id)), (group.id, other_site.group_id));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_site_pinned_configuration_cannot_read_another_site_by_id() {
+    let sim = simulator();
+    let w = world(&sim);
+    let mut conn = connect(&sim, tokens::ADMIN);
+    conn.site_ids = vec![w.sites[0].id.to_string()];
+    let error = invoke_err(&conn, "sites.get", &serde_json::json!({"id": w.sites[1].id.to_string()}).to_string()).await;
+    assert!(matches!(error, PluginError::InvalidInput(ref i) if i.field.as_deref() == Some("/id")), "{error:?}");
+    assert!(sim.requests().iter().all(|r| r.path != format!("/web/api/v2.1/sites/{}", w.sites[1].id)), "the site itself was never read");
+    let group_elsewhere = w.groups.iter().find(|g| g.site_id != w.sites[0].id).unwrap();
+    let error = invoke_err(&conn, "groups.get", &serde_json::json!({"id": group_elsewhere.id.to_string()}).to_string()).await;
+    assert!(matches!(error, PluginError::InvalidInput(ref i) if i.field.as_deref() == Some("/id")), "{error:?}");
 }

@@ -89,3 +89,51 @@ async fn alert_verdicts_use_upper_snake_and_find_alerts_by_their_nested_id() {
     let listed = invoke_ok(&connect(&sim, tokens::ADMIN), "alerts.list", r#"{"analystVerdict": ["TRUE_POSITIVE"], "maxItems": 100000}"#).await;
     assert!(listed["items"].as_array().unwrap().iter().any(|a| a["alertInfo"]["alertId"] == target.as_str()));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn explore_events_pages_through_every_event_of_a_threat_once() {
+    let sim = simulator();
+    let threat = world(&sim).threats[0].id.to_string();
+    let output = invoke_ok(&connect(&sim, tokens::VIEWER), "threats.explore-events", &json!({"id": threat, "limit": 10}).to_string()).await;
+    let events: BTreeSet<String> = ids(&output).into_iter().collect();
+    assert!(events.len() >= 20 && events.len() == output["returned"].as_u64().unwrap() as usize, "no event twice");
+    assert_eq!(output["more"], false);
+    let pages = sim.requests().iter().filter(|r| r.path == format!("/web/api/v2.1/threats/{threat}/explore/events")).count();
+    assert_eq!(pages, events.len().div_ceil(10));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn add_to_blocklist_blocks_the_threats_hash_at_its_site() {
+    let sim = simulator();
+    let threat = world(&sim).threats.into_iter().find(|t| t.threat_info.sha1.len() == 40).unwrap();
+    let output = invoke_ok(&connect(&sim, tokens::ADMIN), "threats.add-to-blocklist", &json!({"ids": [threat.id.to_string()], "targetScope": "site"}).to_string()).await;
+    assert_eq!(output["affected"], 1);
+    let post = sim.requests().into_iter().find(|r| r.method == "POST").unwrap();
+    assert_eq!(post.body, Some(json!({"filter": {"ids": [threat.id.to_string()]}, "data": {"targetScope": "site"}})));
+    let site = threat.agent_realtime_info.site_id.to_string();
+    assert!(world(&sim).restrictions.iter().any(|r| r.value.eq_ignore_ascii_case(&threat.threat_info.sha1) && r.scope == json!({"siteIds": [site]})));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_site_pinned_configuration_cannot_blocklist_tenant_wide() {
+    let sim = simulator();
+    let w = world(&sim);
+    let mut conn = connect(&sim, tokens::ADMIN);
+    conn.site_ids = vec![w.threats[0].agent_realtime_info.site_id.to_string()];
+    let error = invoke_err(&conn, "threats.add-to-blocklist", &json!({"ids": [w.threats[0].id.to_string()], "targetScope": "tenant"}).to_string()).await;
+    assert!(matches!(error, PluginError::InvalidInput(ref i) if i.field.as_deref() == Some("/targetScope")), "{error:?}");
+    assert!(sim.requests().iter().all(|r| r.method == "GET"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fetch_file_puts_a_download_on_the_threats_timeline() {
+    let sim = simulator();
+    let w = world(&sim);
+    let threat = w.threats.iter().find(|t| w.agents.iter().any(|a| a.id == t.agent_realtime_info.agent_id && a.is_active)).unwrap().id.to_string();
+    let conn = connect(&sim, tokens::ADMIN);
+    let output = invoke_ok(&conn, "threats.fetch-file", &json!({"ids": [threat], "password": "Zip-Pass-2026!"}).to_string()).await;
+    assert_eq!(output["affected"], 1);
+    let timeline = invoke_ok(&conn, "threats.timeline", &json!({"id": threat}).to_string()).await;
+    let upload = timeline["items"].as_array().unwrap().iter().find(|a| a["activityType"] == 86).expect("a type-86 activity");
+    assert!(upload["data"]["downloadUrl"].as_str().unwrap().starts_with("/agents/"));
+}

@@ -111,5 +111,31 @@ pub fn catalog_markdown(info: &crate::PluginInfo) -> String {
         };
         let _ = writeln!(out, "| `{}` | {} | {role} | {} | {} |", action.name, action.title, if action.destructive { "yes" } else { "" }, inputs);
     }
+    out.push_str("\n### One worked example per family\n\nEach input is the example the action's schema publishes (`describe`); `--input` also takes `@file.json` or `-` (stdin).\n");
+    for (family, action) in worked_examples(info) {
+        let schema: Value = serde_json::from_str(&action.input_schema).unwrap_or_default();
+        let example = schema["examples"][0].to_string();
+        let _ = write!(out, "\n**{family}**: {}\n\n```sh\ns1-harness invoke {} --input '{example}'\n```\n", action.description, action.name);
+    }
     out
+}
+
+/// For each family, in catalog order, the action that best shows it: the first one that changes
+/// something (or runs a query), else the first with a non-empty example.
+fn worked_examples(info: &crate::PluginInfo) -> Vec<(&str, &crate::ActionInfo)> {
+    let mut families: Vec<&str> = Vec::new();
+    for action in &info.actions {
+        if !families.contains(&action.family.as_str()) {
+            families.push(&action.family);
+        }
+    }
+    let has_example = |a: &&crate::ActionInfo| serde_json::from_str::<Value>(&a.input_schema).is_ok_and(|s| s["examples"][0].as_object().is_some_and(|e| !e.is_empty()));
+    families
+        .into_iter()
+        .filter_map(|family| {
+            let members: Vec<&crate::ActionInfo> = info.actions.iter().filter(|a| a.family == family).filter(has_example).collect();
+            let acting = members.iter().find(|a| a.minimum_role != crate::Role::Viewer).or(members.first())?;
+            Some((family, *acting))
+        })
+        .collect()
 }

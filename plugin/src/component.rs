@@ -53,6 +53,16 @@ impl Log for HostLog {
     }
 }
 
+/// Writes a request body (if any) to the outgoing body's stream.
+fn write_body(body: &OutgoingBody, bytes: Option<&[u8]>, authority: &str) -> Result<(), Error> {
+    let Some(bytes) = bytes else { return Ok(()) };
+    let stream = body.write().map_err(|()| Error::Transport { kind: TransportKind::Protocol, message: "no request body stream".into() })?;
+    for chunk in bytes.chunks(4096) {
+        stream.blocking_write_and_flush(chunk).map_err(|e| stream_error(e, authority))?;
+    }
+    Ok(())
+}
+
 /// `wasi:clocks/monotonic-clock` as the plugin's clock: sleeping blocks on a host pollable, so a
 /// waiting guest burns no CPU (and the host's wall-clock bound still applies).
 struct HostClock;
@@ -106,18 +116,19 @@ impl Transport for WasiHttp {
 
         let body = outgoing.body().map_err(|()| protocol("no request body"))?;
         let pending = outgoing_handler::handle(outgoing, Some(options)).map_err(|e| from_error_code(e, &request.authority))?;
-        if let Some(bytes) = &request.body {
-            let stream = body.write().map_err(|()| protocol("no request body stream"))?;
-            for chunk in bytes.chunks(4096) {
-                stream.blocking_write_and_flush(chunk).map_err(|e| stream_error(e, &request.authority))?;
-            }
-            drop(stream);
-        }
-        OutgoingBody::finish(body, None).map_err(|e| from_error_code(e, &request.authority))?;
+        // A request the host refuses (policy, connection) breaks its body stream too; the
+        // response future says why, so a body error is reported only when the future does not.
+        let sent = match write_body(&body, request.body.as_deref(), &request.authority) {
+            Ok(()) => OutgoingBody::finish(body, None).map_err(|e| from_error_code(e, &request.authority)),
+            Err(e) => Err(e),
+        };
 
         pending.subscribe().block();
         let response = match pending.get() {
-            Some(Ok(Ok(response))) => response,
+            Some(Ok(Ok(response))) => {
+                sent?;
+                response
+            }
             Some(Ok(Err(code))) => return Err(from_error_code(code, &request.authority)),
             Some(Err(())) | None => return Err(protocol("the response was already taken")),
         };

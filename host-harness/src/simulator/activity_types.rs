@@ -31,9 +31,12 @@ pub const THREAT_VERDICT_CHANGED: u32 = 4008;
 pub const THREAT_TICKET_CHANGED: u32 = 4012;
 pub const ALERT_INCIDENT_CHANGED: u32 = 3770;
 pub const ALERT_VERDICT_CHANGED: u32 = 3771;
+pub const AGENT_MOVED_TO_GROUP: u32 = 63;
+pub const AGENT_FILES_UPLOADED: u32 = 80;
+pub const THREAT_ADDED_TO_BLOCKLIST: u32 = 3021;
 
 /// `(id, action, descriptionTemplate)`.
-pub const TYPES: [(u32, &str, &str); 28] = [
+pub const TYPES: &[(u32, &str, &str)] = &[
     (
         AGENT_REGISTERED,
         "Agent Registered",
@@ -173,5 +176,20 @@ pub const TYPES: [(u32, &str, &str); 28] = [
         ALERT_VERDICT_CHANGED,
         "Alert Analyst Verdict Changed",
         "{{ username }} changed the analyst verdict of alert {{ alert_id }}",
+    ),
+    (
+        AGENT_MOVED_TO_GROUP,
+        "Agent Moved To Group",
+        "{{ username }} moved {{ computer_name }} to group {{ group_name }}",
+    ),
+    (
+        AGENT_FILES_UPLOADED,
+        "Agent Files Uploaded",
+        "Files fetched from {{ computer_name }} were uploaded",
+    ),
+    (
+        THREAT_ADDED_TO_BLOCKLIST,
+        "Threat Hash Added To Blocklist",
+        "{{ username }} added the hash of {{ threat_name }} to the blocklist",
     ),
 ];

@@ -12,8 +12,15 @@
 //! `POST threats/analyst-verdict`, `POST threats/incident`, `POST threats/external-ticket-id`,
 //! `POST threats/notes`, `GET threats/{id}/notes`, `GET threats/{id}/timeline`, `GET activities`,
 //! `GET activities/types`, `GET cloud-detection/alerts`,
-//! `POST cloud-detection/alerts/{analyst-verdict|incident}`. Anything else: 404 (wrong method:
-//! 405), always with the error envelope.
+//! `POST cloud-detection/alerts/{analyst-verdict|incident}`,
+//! `GET|POST|DELETE restrictions` (blocklist), `GET|POST|DELETE exclusions`,
+//! `GET hashes/{hash}/verdict`, `GET threats/{id}/explore/events`, `POST threats/add-to-blacklist`,
+//! `POST threats/fetch-file`, `PUT groups/{id}/move-agents`, `GET agents/applications`,
+//! `POST agents/{id}/actions/fetch-files`,
+//! `POST dv/init-query`, `GET dv/query-status`, `GET dv/events`, `POST dv/cancel-query`,
+//! `POST dv/events/pq`, `GET dv/events/pq-ping`, `GET remote-scripts`,
+//! `POST remote-scripts/execute`, `GET remote-scripts/status`, `POST remote-scripts/fetch-files`.
+//! Anything else: 404 (wrong method: 405), always with the error envelope.
 //!
 //! # Quirks reproduced on purpose
 //! - End of pages: `nextCursor` is JSON `null` on `agents` and `accounts`, `""` on `sites`, and the
@@ -28,6 +35,11 @@
 //! - Alerts have no top-level `id` (it is `alertInfo.alertId`); their `incidentStatus` and
 //!   `analystVerdict` filters take UPPER_SNAKE values while the objects say `"Unresolved"`,
 //!   `"Undefined"` (display case).
+//! - Rate limits: `dv/init-query` once per minute and `dv/query-status` once per second per token
+//!   answer 429 with `Retry-After` (see [`rate_limit`]; intervals in [`SimulatorOptions`]).
+//! - DV and PowerQuery results only after polling; PowerQuery rows are positional arrays, capped
+//!   at 1000 without `| limit N`. `remote-scripts/fetch-files` answers `download_links` (snake
+//!   case) whose URLs are on another host and must be fetched without the auth header.
 //!
 //! # Modelling choices
 //! - `skipCount=true` answers `"totalItems": null`; `countOnly=true` answers an empty `data`.
@@ -47,6 +59,43 @@
 //! - Mitigation skips threats whose agent OS cannot do it (remediate on Linux, rollback off
 //!   Windows): listed under `details[].skipped`, not counted in `affected`. See [`threats`],
 //!   [`threat_actions`], [`activities`], [`alerts`] for the rest.
+//! - Blocklist and exclusions (see [`policy`]): a caller sees and changes the items at its own
+//!   level and below (never its parents' items); a `GET` scope filter lists exactly those levels,
+//!   plus parents with `includeParents`, children with `includeChildren`. `POST` needs exactly one
+//!   scope key in `filter` (else 400), answers one item per id; a duplicate is 400 `4000030`.
+//!   `notRecommended` is the string `"NONE"` [?]. With agents, 20 of each are seeded after the
+//!   threats (ids above every earlier id, see [`seed_policy`]); some restrictions block seeded
+//!   threats' SHA1s.
+//! - `hashes/{hash}/verdict` says `malicious|suspicious` from seeded threats' confidence, `benign`
+//!   for a `white_hash` exclusion, else `undefined`, whatever the caller's scope (see [`hashes`]).
+//! - `add-to-blacklist` counts an already blocked hash as affected (`result: "already_exists"`);
+//!   `fetch-file` and agent `fetch-files` "upload" at once: a type-86 (threat) or type-80 (agent)
+//!   activity whose `data.downloadUrl` is `/agents/<id>/uploads/<activityId>` (not served); only
+//!   active agents upload. Explore events are derived from the seed per threat (20–150). See
+//!   [`threat_extras`], [`agent_extras`].
+//! - `move-agents` answers 200 (the spec says 204), needs `agentIds`/`ids`, moves only agents of
+//!   the group's site, refuses dynamic groups (see [`group_actions`]). `agents/applications` items
+//!   carry no agent id and the answer has no `pagination`.
+//! - Deep Visibility (see [`deep_visibility`], [`dv_events`]): queries run for
+//!   `dv_query_duration` (progress grows with monotonic time), then `FINISHED`, or `EMPTY_RESULTS`
+//!   when nothing matched, and `QUERY_EXPIRED` `dv_query_lifetime` later. 400 (naming the field)
+//!   for a blank query, bad or reversed dates, a range over 14 days (our cap, from integrator
+//!   lore), `limit` outside 1..=100000 (default 20,000), scope ids outside the token's scope. A
+//!   query belongs to its token: unknown or foreign `queryId` is 404, missing is 400;
+//!   `dv/events` before `FINISHED` is a 400 saying why. The rate limiter counts every
+//!   authenticated call, even one that then fails validation. Events are 3–6 per agent in scope,
+//!   derived from the seed, agent and date range; the query text selects among them through a
+//!   tiny S1QL subset (`AgentName =`, `EventType =`, `ProcessName Contains`, joined by `AND`);
+//!   anything else matches everything.
+//! - PowerQuery (see [`power_query`]): same validation and timing as DV, no rate limit (none is
+//!   documented; it does not share the DV one); `| group count() by f` and `| limit N` are
+//!   understood, otherwise rows are raw events with fixed columns.
+//! - Remote scripts (see [`remote_scripts`], [`seed_scripts`]): twelve library scripts with fixed
+//!   ids ([`SCRIPT_LIBRARY`]). Tasks step `created` → `pending` → `in_progress` → `completed`
+//!   every `script_step_duration` for agents active at execution; tasks for inactive agents stay
+//!   `pending`, then `expired` after the script timeout. Agents the script cannot run on (OS,
+//!   account) are skipped; nothing to run answers `parentTaskId: null`; `requiresApproval`
+//!   answers `pending: true` and runs nothing. Viewers get 403 on execute and fetch-files.
 
 mod accounts;
 mod actions;
@@ -74,17 +123,40 @@ mod threat_actions;
 mod threats;
 pub mod tokens;
 mod users;
+// Blocklist, exclusions, hash verdicts, threat/agent/group extras (see their docs).
+mod agent_extras;
+mod exclusions;
+mod group_actions;
+mod hashes;
+mod policy;
+mod restrictions;
+mod seed_policy;
+mod threat_extras;
+// Deep Visibility, PowerQuery, remote scripts and the rate limiter (see their docs).
+mod deep_visibility;
+mod dv_events;
+mod jobs;
+mod power_query;
+mod rate_limit;
+mod remote_scripts;
+mod seed_scripts;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_policy;
+#[cfg(test)]
+mod tests_dv;
 
 pub use clock::Timestamp;
 pub use model::{
     Account, Activity, Agent, Alert, Group, Id, NetworkInterface, PendingStatus, Role, Scope, Site,
     Threat, ThreatNote, User, World,
 };
+pub use policy::PolicyItem;
 pub use request_log::RecordedRequest;
 pub use routes::PREFIX;
+pub use seed_scripts::{SCRIPT_LIBRARY, ScriptSpec};
 
 use anyhow::Context as _;
 use request_log::RequestLog;
@@ -93,12 +165,23 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 pub struct SimulatorOptions {
     pub seed: u64,
     pub agents: usize,
     /// 0 = any free port.
     pub port: u16,
+    /// Minimum interval between two `dv/init-query` calls of one token (the console: 1/minute).
+    pub dv_init_interval: Duration,
+    /// Minimum interval between two `dv/query-status` calls of one token (the console: 1/second).
+    pub dv_status_interval: Duration,
+    /// How long a DV or PowerQuery query runs before it is FINISHED (zero: at once).
+    pub dv_query_duration: Duration,
+    /// How long a finished DV or PowerQuery query keeps its results (then QUERY_EXPIRED).
+    pub dv_query_lifetime: Duration,
+    /// How long a remote-script task stays in each of `created`, `pending`, `in_progress`.
+    pub script_step_duration: Duration,
 }
 
 impl Default for SimulatorOptions {
@@ -107,6 +190,23 @@ impl Default for SimulatorOptions {
             seed: 42,
             agents: 2500,
             port: 0,
+            dv_init_interval: Duration::from_secs(60),
+            dv_status_interval: Duration::from_secs(1),
+            dv_query_duration: Duration::from_secs(2),
+            dv_query_lifetime: Duration::from_secs(30 * 60),
+            script_step_duration: Duration::from_millis(500),
+        }
+    }
+}
+
+impl SimulatorOptions {
+    fn timing(&self) -> jobs::Timing {
+        jobs::Timing {
+            dv_init_interval: self.dv_init_interval,
+            dv_status_interval: self.dv_status_interval,
+            query_duration: self.dv_query_duration,
+            query_lifetime: self.dv_query_lifetime,
+            script_step: self.script_step_duration,
         }
     }
 }
@@ -124,9 +224,11 @@ impl Simulator {
     /// Seeds the world and binds `127.0.0.1:port`; returns once the server accepts connections.
     pub fn start(options: SimulatorOptions) -> anyhow::Result<Simulator> {
         let world = seed::build(options.seed, options.agents, Timestamp::now());
+        let jobs = jobs::Jobs::new(options.seed, options.timing(), seed_scripts::build(&world));
         let state = AppState {
             world: Arc::new(Mutex::new(world)),
             log: Arc::new(RequestLog::default()),
+            jobs: Arc::new(Mutex::new(jobs)),
         };
         let listener = std::net::TcpListener::bind(("127.0.0.1", options.port))
             .with_context(|| format!("simulator: cannot bind 127.0.0.1:{}", options.port))?;

@@ -285,6 +285,10 @@ pub struct World {
     pub threat_notes: Vec<ThreatNote>,
     pub activities: Vec<Activity>,
     pub alerts: Vec<Alert>,
+    /// The blocklist (`restrictions`), see [`super::policy`].
+    pub restrictions: Vec<super::policy::PolicyItem>,
+    /// Exclusions, see [`super::policy`].
+    pub exclusions: Vec<super::policy::PolicyItem>,
     /// The next id handed out at run time (notes, activities); above every seeded id.
     pub next_id: u64,
 }

@@ -10,6 +10,14 @@ use super::{
 use axum::Router;
 use axum::http::{Method, Uri};
 use axum::routing::{get, post};
+// Blocklist, exclusions, hash verdicts and the threat/agent/group extras.
+use super::policy::{delete_items, get_items, post_items};
+use super::restrictions::Blocklist;
+use super::exclusions::Exclusions;
+use super::{agent_extras, group_actions, hashes, threat_extras};
+use axum::routing::put;
+// Deep Visibility, PowerQuery and remote scripts.
+use super::{deep_visibility as dv, power_query as pq, remote_scripts as scripts};
 
 pub const PREFIX: &str = "/web/api/v2.1";
 
@@ -60,6 +68,47 @@ pub fn router(state: AppState) -> Router {
             &p("cloud-detection/alerts/incident"),
             post(alerts::incident),
         )
+        .route(
+            &p("restrictions"),
+            get(get_items::<Blocklist>)
+                .post(post_items::<Blocklist>)
+                .delete(delete_items::<Blocklist>),
+        )
+        .route(
+            &p("exclusions"),
+            get(get_items::<Exclusions>)
+                .post(post_items::<Exclusions>)
+                .delete(delete_items::<Exclusions>),
+        )
+        .route(&p("hashes/{hash}/verdict"), get(hashes::get_verdict))
+        .route(
+            &p("threats/{id}/explore/events"),
+            get(threat_extras::explore_events),
+        )
+        .route(
+            &p("threats/add-to-blacklist"),
+            post(threat_extras::add_to_blacklist),
+        )
+        .route(&p("threats/fetch-file"), post(threat_extras::fetch_file))
+        .route(
+            &p("groups/{id}/move-agents"),
+            put(group_actions::move_agents),
+        )
+        .route(&p("agents/applications"), get(agent_extras::applications))
+        .route(
+            &p("agents/{id}/actions/fetch-files"),
+            post(agent_extras::fetch_files),
+        )
+        .route(&p("dv/init-query"), post(dv::init_query))
+        .route(&p("dv/query-status"), get(dv::query_status))
+        .route(&p("dv/events"), get(dv::events))
+        .route(&p("dv/cancel-query"), post(dv::cancel_query))
+        .route(&p("dv/events/pq"), post(pq::start))
+        .route(&p("dv/events/pq-ping"), get(pq::ping))
+        .route(&p("remote-scripts"), get(scripts::list))
+        .route(&p("remote-scripts/execute"), post(scripts::execute))
+        .route(&p("remote-scripts/status"), get(scripts::status))
+        .route(&p("remote-scripts/fetch-files"), post(scripts::fetch_files))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(

@@ -242,12 +242,16 @@ pub fn build(seed: u64, agent_count: usize, started_at: Timestamp) -> World {
         threat_notes: Vec::new(),
         activities: Vec::new(),
         alerts: Vec::new(),
+        restrictions: Vec::new(),
+        exclusions: Vec::new(),
         next_id: 0,
     };
     world.refresh_counts();
     // Threats, activities and alerts use their own generator, so adding them left every id and
     // value seeded above unchanged.
     super::seed_security::populate(&mut world);
+    // Blocklist entries and exclusions: their own generator again, ids above all of the above.
+    super::seed_policy::populate(&mut world);
     world
 }
 

@@ -1,5 +1,6 @@
 //! State shared by every handler: the world and the request log.
 
+use super::jobs::Jobs;
 use super::model::World;
 use super::request_log::RequestLog;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -8,6 +9,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 pub struct AppState {
     pub world: Arc<Mutex<World>>,
     pub log: Arc<RequestLog>,
+    /// DV/PowerQuery queries, remote-script tasks and rate limits (see [`super::jobs`]).
+    pub jobs: Arc<Mutex<Jobs>>,
 }
 
 impl AppState {
@@ -15,6 +18,13 @@ impl AppState {
     /// plain data with no invariants a half-finished update could break badly.
     pub fn world(&self) -> MutexGuard<'_, World> {
         self.world
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Locks the background work (same poisoning rule). Take it after the world, never before.
+    pub fn jobs(&self) -> MutexGuard<'_, Jobs> {
+        self.jobs
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }

@@ -97,7 +97,7 @@ pub fn data_text(data: &Value, key: &str, allowed: Option<&[&str]>) -> Result<St
     Ok(value.to_string())
 }
 
-fn username(world: &World, caller: &Caller) -> String {
+pub fn username(world: &World, caller: &Caller) -> String {
     world
         .users
         .iter()
@@ -332,7 +332,7 @@ pub async fn add_note(
 }
 
 /// The threat named in the path, if it exists and is in the caller's scope (else a 404).
-fn threat_in_path(
+pub fn threat_in_path(
     world: &mut World,
     caller: &Caller,
     id: Result<Path<String>, PathRejection>,

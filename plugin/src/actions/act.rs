@@ -1,9 +1,9 @@
 //! Actions that change state on a set of targets (agents, threats, alerts, ...), safe by
 //! construction:
 //!
-//! - The target is explicit ids, or a non-empty filter with `confirmFilter: true`. SentinelOne
-//!   applies an empty filter to every object in scope, so an empty or missing target is refused
-//!   before any request.
+//! - The target is explicit ids, or a non-empty filter with `confirmFilter: true` (a dry run
+//!   needs no confirmation: it acts on nothing). SentinelOne applies an empty filter to every
+//!   object in scope, so an empty or missing target is refused before any request.
 //! - `dryRun: true` counts what the target matches (via the count endpoint) and acts on nothing.
 //! - Scope pins are added to the filter; ids outside them are refused, after one lookup that also
 //!   reports ids the console does not know.
@@ -87,7 +87,8 @@ pub fn run(client: &Client, action: &Action, target: &Target, method: Method, pa
         (false, Some(_)) => return Err(Error::invalid("/filter", "give either ids or a filter, not both")),
         (false, None) => Map::from_iter([("ids".to_owned(), json!(ids))]),
         (true, Some(Value::Object(filter))) => {
-            if fields.get("confirmFilter") != Some(&Value::Bool(true)) {
+            let confirmed = [fields.get("confirmFilter"), fields.get("dryRun")].contains(&Some(&Value::Bool(true)));
+            if !confirmed {
                 return Err(Error::invalid(
                     "/confirmFilter",
                     format!("acting on every {} matching a filter needs \"confirmFilter\": true (or give explicit ids; try \"dryRun\": true first)", target.what),
@@ -175,13 +176,20 @@ pub fn not_visible(client: &Client, target: &Target, ids: &[String]) -> Result<V
     for (key, value) in target.lookup_extra {
         query.push(key, *value);
     }
+    // The pins go into the lookup as filters, except the one the ids themselves are keyed by
+    // (sites looked up by `siteIds`): ids outside that pin are simply not visible.
     let pins = &client.config.scope;
-    let keep = |key: &str, ids: &Vec<String>| if target.pin_keys.contains(&key) { ids.clone() } else { Vec::new() };
-    let pins = crate::config::ScopePins { account_ids: keep("accountIds", &pins.account_ids), site_ids: keep("siteIds", &pins.site_ids) };
-    super::confine(&mut query, &pins)?;
+    let filter_by = |key: &str, pinned: &Vec<String>| if target.pin_keys.contains(&key) && key != target.id_key { pinned.clone() } else { Vec::new() };
+    let outside_pin = |id: &str| match target.id_key {
+        "accountIds" => !pins.account_ids.is_empty() && !pins.account_ids.iter().any(|p| p == id),
+        "siteIds" => !pins.site_ids.is_empty() && !pins.site_ids.iter().any(|p| p == id),
+        _ => false,
+    };
+    let lookup_pins = crate::config::ScopePins { account_ids: filter_by("accountIds", &pins.account_ids), site_ids: filter_by("siteIds", &pins.site_ids) };
+    super::confine(&mut query, &lookup_pins)?;
     let visible = client.list(target.lookup, &query, target.items, Bound { page_size: target.page_cap, max_items: ids.len() })?;
     let seen: Vec<&str> = visible.items.iter().filter_map(|i| i.pointer(target.id_at).and_then(Value::as_str)).collect();
-    Ok(ids.iter().filter(|id| !seen.contains(&id.as_str())).cloned().collect())
+    Ok(ids.iter().filter(|id| !seen.contains(&id.as_str()) || outside_pin(id)).cloned().collect())
 }
 
 /// A `targetScope` (where a blocklist entry made from a threat applies) may not reach above the

@@ -104,7 +104,14 @@ impl Action {
         if params.iter().any(|p| p.name == "filter") {
             schema["oneOf"] = json!([
                 {"required": ["ids"], "not": {"required": ["filter"]}},
-                {"required": ["filter", "confirmFilter"], "properties": {"confirmFilter": {"const": true}}, "not": {"required": ["ids"]}},
+                {
+                    "required": ["filter"],
+                    "anyOf": [
+                        {"required": ["confirmFilter"], "properties": {"confirmFilter": {"const": true}}},
+                        {"required": ["dryRun"], "properties": {"dryRun": {"const": true}}},
+                    ],
+                    "not": {"required": ["ids"]},
+                },
             ]);
         }
         schema

@@ -16,7 +16,7 @@ const WINDOW: &[Param] = &[
     Param::data("limit", Kind::Integer { min: 1, max: 100_000 }, "The most results the console keeps."),
     Param::control(
         "waitSeconds",
-        Kind::Integer { min: 1, max: 3600 },
+        Kind::Integer { min: 5, max: 3600 },
         "How long to wait for the query to finish (default 120). An unfinished query is returned with its queryId to read later.",
     ),
 ];
@@ -56,5 +56,5 @@ pub const ACTIONS: &[Action] = &[
         Op::Native(deep_visibility::run_power_query),
     )
     .role(Role::Soc)
-    .example(r#"{"query": "event.type = 'Process Creation' | group count() by endpoint.name", "fromDate": "2026-11-20T00:00:00Z", "toDate": "2026-11-21T00:00:00Z"}"#),
+    .example(r#"{"query": "event.type = \"Process Creation\" | group count() by endpoint.name", "fromDate": "2026-11-20T00:00:00Z", "toDate": "2026-11-21T00:00:00Z"}"#),
 ];
