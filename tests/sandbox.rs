@@ -137,3 +137,14 @@ async fn describe_needs_no_configuration_and_lists_every_action_with_a_schema() 
     }
     assert!(info.config_keys.iter().any(|k| k.name == "api-token" && k.secret && !k.required));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_denied_request_with_a_body_reaches_the_guest_as_request_denied() {
+    let sim = simulator();
+    let mut conn = connect(&sim, tokens::ADMIN);
+    conn.policy.allowed_origins.clear();
+    let input = serde_json::json!({"id": "1800916064157201976", "files": ["/etc/hosts"], "password": "Zip-Pass-2026!"});
+    let error = invoke_err(&conn, "agents.fetch-files", &input.to_string()).await;
+    assert!(matches!(error, PluginError::RequestDenied(_)), "{error:?}");
+    assert!(sim.requests().is_empty());
+}

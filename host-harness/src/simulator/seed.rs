@@ -281,6 +281,8 @@ fn users(
     let first_site = sites[0].id;
     let hours = 3600 * MICROS_PER_SECOND;
     // (name, token, email, full name, role, scope, source, created days ago, expires in micros)
+    // Expiries sit 3 hours past a whole day, so "days left" read from a second-precision `Date`
+    // header stays exact however slowly a test runs.
     type UserSpec = (
         &'static str,
         &'static str,
@@ -302,7 +304,7 @@ fn users(
             Scope::Tenant,
             "mgmt",
             15,
-            180 * MICROS_PER_DAY,
+            180 * MICROS_PER_DAY + 3 * hours,
         ),
         (
             "expiring",
@@ -335,7 +337,7 @@ fn users(
             Scope::Tenant,
             "mgmt",
             30,
-            90 * MICROS_PER_DAY,
+            90 * MICROS_PER_DAY + 3 * hours,
         ),
         (
             "site_admin",
@@ -349,7 +351,7 @@ fn users(
             },
             "mgmt",
             20,
-            150 * MICROS_PER_DAY,
+            150 * MICROS_PER_DAY + 3 * hours,
         ),
         (
             "service_user",
@@ -360,7 +362,7 @@ fn users(
             Scope::Account(first_account),
             "service_user",
             5,
-            60 * MICROS_PER_DAY,
+            60 * MICROS_PER_DAY + 3 * hours,
         ),
     ];
     specs
