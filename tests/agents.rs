@@ -154,6 +154,14 @@ async fn system_info_returns_the_console_version() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn system_status_reports_the_console_health() {
+    let sim = simulator();
+    let output = invoke_ok(&connect(&sim, tokens::VIEWER), "system.status", "").await;
+    assert_eq!(output, serde_json::json!({"health": "ok"}));
+    assert_eq!(sim.requests()[0].path, "/web/api/v2.1/system/status");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn installed_applications_are_read_for_the_agents_given() {
     let sim = simulator();
     let agent = world(&sim).agents[0].id.to_string();

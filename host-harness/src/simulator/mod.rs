@@ -147,6 +147,8 @@ mod tests;
 mod tests_policy;
 #[cfg(test)]
 mod tests_dv;
+#[cfg(test)]
+mod test_client;
 
 pub use clock::Timestamp;
 pub use model::{

@@ -1,134 +1,12 @@
-//! End-to-end tests of the simulator over real HTTP, with a tiny blocking HTTP/1.1 client.
+//! End-to-end tests of the simulator over real HTTP, through the tiny blocking HTTP/1.1 client in
+//! `test_client.rs`.
 
+use super::test_client::{Reply, encode, get, post, request, start};
 use super::*;
 use serde_json::{Value, json};
 use std::collections::HashSet;
 use std::io::{Read, Write};
 use std::net::TcpStream;
-
-struct Reply {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: String,
-}
-
-impl Reply {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
-    }
-
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-/// Sends one request (`Connection: close`) and reads the whole answer.
-fn send(
-    sim: &Simulator,
-    method: &str,
-    target: &str,
-    token: Option<&str>,
-    body: Option<&str>,
-) -> Reply {
-    let address = sim.base_url().trim_start_matches("http://").to_string();
-    let mut stream = TcpStream::connect(&address).expect("connect");
-    let path = if target.starts_with('/') {
-        target.to_string()
-    } else {
-        format!("{PREFIX}/{target}")
-    };
-    let mut head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\nAccept: application/json\r\n"
-    );
-    if let Some(token) = token {
-        head.push_str(&format!("Authorization: ApiToken {token}\r\n"));
-    }
-    let body = body.unwrap_or("");
-    if method != "GET" {
-        head.push_str(&format!(
-            "Content-Type: application/json\r\nContent-Length: {}\r\n",
-            body.len()
-        ));
-    }
-    head.push_str("\r\n");
-    stream.write_all(head.as_bytes()).unwrap();
-    stream.write_all(body.as_bytes()).unwrap();
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).unwrap();
-    let text = String::from_utf8(raw).unwrap();
-    let (head, body) = text.split_once("\r\n\r\n").expect("header end");
-    let mut lines = head.lines();
-    let status = lines
-        .next()
-        .unwrap()
-        .split(' ')
-        .nth(1)
-        .unwrap()
-        .parse()
-        .unwrap();
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
-        .collect();
-    let chunked = headers
-        .iter()
-        .any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"));
-    let body = if chunked {
-        dechunk(body)
-    } else {
-        body.to_string()
-    };
-    Reply {
-        status,
-        headers,
-        body,
-    }
-}
-
-fn dechunk(mut rest: &str) -> String {
-    let mut out = String::new();
-    while let Some((size, tail)) = rest.split_once("\r\n") {
-        let size = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
-        if size == 0 {
-            break;
-        }
-        out.push_str(&tail[..size]);
-        rest = &tail[size + 2..];
-    }
-    out
-}
-
-fn get(sim: &Simulator, target: &str, token: &str) -> Reply {
-    send(sim, "GET", target, Some(token), None)
-}
-
-fn post(sim: &Simulator, target: &str, token: Option<&str>, body: &Value) -> Reply {
-    send(sim, "POST", target, token, Some(&body.to_string()))
-}
-
-/// Percent-encodes a query value once (everything but unreserved characters).
-fn encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-fn start(agents: usize) -> Simulator {
-    Simulator::start(SimulatorOptions {
-        agents,
-        ..SimulatorOptions::default()
-    })
-    .expect("simulator starts")
-}
 
 fn assert_error(reply: &Reply, status: u16, code: u64) {
     assert_eq!(reply.status, status, "{}", reply.body);
@@ -414,12 +292,12 @@ fn missing_unknown_or_expired_tokens_get_the_console_401_body() {
     let expected =
         json!({"errors": [{"code": 4010010, "detail": null, "title": "Authentication Failed"}]});
     for token in [None, Some(tokens::UNKNOWN), Some(tokens::EXPIRED), Some("")] {
-        let reply = send(&sim, "GET", "agents", token, None);
+        let reply = request(&sim, "GET", "agents", token, None);
         assert_eq!(reply.status, 401);
         assert_eq!(reply.json(), expected);
     }
-    assert_eq!(send(&sim, "GET", "system/info", None, None).status, 401);
-    let status = send(&sim, "GET", "system/status", None, None);
+    assert_eq!(request(&sim, "GET", "system/info", None, None).status, 401);
+    let status = request(&sim, "GET", "system/status", None, None);
     assert_eq!(
         (status.status, status.json()),
         (200, json!({"data": {"health": "ok"}}))
@@ -567,7 +445,7 @@ fn api_token_details_reports_expiry_for_known_tokens_including_expired() {
     assert_error(&details(tokens::UNKNOWN, Some(tokens::ADMIN)), 400, 4000010);
     assert_error(&details(tokens::ADMIN, Some(tokens::UNKNOWN)), 401, 4010010);
     assert_error(
-        &send(
+        &request(
             &sim,
             "POST",
             "users/api-token-details",
@@ -606,7 +484,7 @@ fn request_log_records_everything_and_never_contains_a_token_value() {
             &json!({"data": {"apiToken": token}}),
         );
         get(&sim, &format!("agents?query={token}&token={token}"), token);
-        send(
+        request(
             &sim,
             "POST",
             "agents/actions/fetch-logs",
@@ -614,7 +492,7 @@ fn request_log_records_everything_and_never_contains_a_token_value() {
             Some(&format!("not json {token}")),
         );
     }
-    send(&sim, "GET", "no/such/route", None, None);
+    request(&sim, "GET", "no/such/route", None, None);
     let requests = sim.requests();
     assert_eq!(requests.len(), tokens::ALL.len() * 4 + 1);
     assert_eq!(
@@ -921,8 +799,8 @@ fn unknown_routes_and_ids_answer_404_with_the_error_envelope() {
         404,
         4040010,
     );
-    assert_error(&send(&sim, "GET", "/", None, None), 404, 4040010);
-    let reply = send(&sim, "DELETE", "agents", Some(tokens::ADMIN), Some(""));
+    assert_error(&request(&sim, "GET", "/", None, None), 404, 4040010);
+    let reply = request(&sim, "DELETE", "agents", Some(tokens::ADMIN), Some(""));
     assert_error(&reply, 405, 4050010);
     assert!(
         reply

@@ -1,94 +1,15 @@
 //! Deep Visibility, PowerQuery, remote scripts and rate limits, over real HTTP (a tiny blocking
-//! client, as in `tests.rs`). Timings are shortened through [`SimulatorOptions`] where that keeps a
+//! client in `test_client.rs`). Timings are shortened through [`SimulatorOptions`] where that keeps a
 //! test fast without changing what it checks.
 
+use super::test_client::{Reply, encode, get, post, start_with};
 use super::*;
 use serde_json::{Value, json};
 use std::collections::HashSet;
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::thread::sleep;
 
 const FROM: &str = "2026-02-25T00:00:00.000000Z";
 const TO: &str = "2026-03-01T00:00:00.000000Z";
-
-struct Reply {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Value,
-}
-
-impl Reply {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    fn detail(&self) -> String {
-        self.body["errors"][0]["detail"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string()
-    }
-}
-
-/// One request with `Connection: close`; the simulator answers JSON with a content length.
-fn send(sim: &Simulator, method: &str, target: &str, token: &str, body: Option<&Value>) -> Reply {
-    let address = sim.base_url().trim_start_matches("http://").to_string();
-    let mut stream = TcpStream::connect(&address).expect("connect");
-    let body = body.map(Value::to_string).unwrap_or_default();
-    let request = format!(
-        "{method} {PREFIX}/{target} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\
-         Authorization: ApiToken {token}\r\nContent-Type: application/json\r\n\
-         Content-Length: {}\r\n\r\n{body}",
-        body.len()
-    );
-    stream.write_all(request.as_bytes()).unwrap();
-    let mut raw = String::new();
-    stream.read_to_string(&mut raw).unwrap();
-    let (head, body) = raw.split_once("\r\n\r\n").expect("header end");
-    let mut lines = head.lines();
-    let status = lines
-        .next()
-        .unwrap()
-        .split(' ')
-        .nth(1)
-        .unwrap()
-        .parse()
-        .unwrap();
-    let headers = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
-        .collect();
-    let body = serde_json::from_str(body).unwrap_or_else(|e| panic!("not JSON ({e}): {body}"));
-    Reply {
-        status,
-        headers,
-        body,
-    }
-}
-
-fn get(sim: &Simulator, target: &str, token: &str) -> Reply {
-    send(sim, "GET", target, token, None)
-}
-
-fn post(sim: &Simulator, target: &str, token: &str, body: Value) -> Reply {
-    send(sim, "POST", target, token, Some(&body))
-}
-
-fn encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
 
 fn ms(millis: u64) -> Duration {
     Duration::from_millis(millis)
@@ -106,18 +27,17 @@ fn fast() -> SimulatorOptions {
     }
 }
 
-fn start(options: SimulatorOptions) -> Simulator {
-    Simulator::start(options).expect("simulator starts")
-}
-
 fn dv_body(query: &str) -> Value {
     json!({"query": query, "fromDate": FROM, "toDate": TO})
 }
 
 fn init(sim: &Simulator, token: &str, body: Value) -> String {
-    let reply = post(sim, "dv/init-query", token, body);
+    let reply = post(sim, "dv/init-query", Some(token), &body);
     assert_eq!(reply.status, 200, "{}", reply.body);
-    reply.body["data"]["queryId"].as_str().unwrap().to_string()
+    reply.json()["data"]["queryId"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }
 
 fn status(sim: &Simulator, query_id: &str) -> Value {
@@ -127,7 +47,7 @@ fn status(sim: &Simulator, query_id: &str) -> Value {
         tokens::ADMIN,
     );
     assert_eq!(reply.status, 200, "{}", reply.body);
-    reply.body["data"].clone()
+    reply.json()["data"].clone()
 }
 
 /// Polls (every `pause`) until the query leaves RUNNING; returns its final state.
@@ -156,8 +76,8 @@ fn all_events(sim: &Simulator, query_id: &str, token: &str) -> (Vec<Value>, usiz
         let reply = get(sim, &target, token);
         assert_eq!(reply.status, 200, "{}", reply.body);
         pages += 1;
-        events.extend(reply.body["data"].as_array().unwrap().iter().cloned());
-        match &reply.body["pagination"]["nextCursor"] {
+        events.extend(reply.json()["data"].as_array().unwrap().iter().cloned());
+        match &reply.json()["pagination"]["nextCursor"] {
             Value::String(c) => cursor = Some(c.clone()),
             Value::Null => return (events, pages),
             other => panic!("unexpected end marker {other}"),
@@ -173,16 +93,16 @@ fn finished_query(sim: &Simulator, query: &str) -> String {
 
 #[test]
 fn second_init_within_the_interval_is_429_with_retry_after_and_logged() {
-    let sim = start(SimulatorOptions {
+    let sim = start_with(SimulatorOptions {
         dv_init_interval: Duration::from_secs(60),
         ..fast()
     });
     init(&sim, tokens::ADMIN, dv_body("EventType = \"Login\""));
-    let second = post(&sim, "dv/init-query", tokens::ADMIN, dv_body("x"));
+    let second = post(&sim, "dv/init-query", Some(tokens::ADMIN), &dv_body("x"));
     assert_eq!(second.status, 429, "{}", second.body);
-    assert_eq!(second.body["errors"][0]["code"], json!(4290010));
+    assert_eq!(second.json()["errors"][0]["code"], json!(4290010));
     assert_eq!(
-        second.body["errors"][0]["title"],
+        second.json()["errors"][0]["title"],
         json!("Too Many Requests")
     );
     assert!(
@@ -200,7 +120,7 @@ fn second_init_within_the_interval_is_429_with_retry_after_and_logged() {
 
 #[test]
 fn status_polled_twice_within_a_second_is_429_with_retry_after_1() {
-    let sim = start(SimulatorOptions {
+    let sim = start_with(SimulatorOptions {
         dv_status_interval: Duration::from_secs(1),
         ..fast()
     });
@@ -217,7 +137,7 @@ fn status_polled_twice_within_a_second_is_429_with_retry_after_1() {
 
 #[test]
 fn status_polled_a_second_apart_reaches_finished_and_events_page_to_the_end_once() {
-    let sim = start(SimulatorOptions {
+    let sim = start_with(SimulatorOptions {
         dv_status_interval: Duration::from_secs(1),
         dv_query_duration: ms(1500),
         ..fast()
@@ -237,7 +157,10 @@ fn status_polled_a_second_apart_reaches_finished_and_events_page_to_the_end_once
         &format!("dv/events?queryId={query_id}"),
         tokens::ADMIN,
     );
-    assert_eq!(total.body["pagination"]["totalItems"], json!(events.len()));
+    assert_eq!(
+        total.json()["pagination"]["totalItems"],
+        json!(events.len())
+    );
     // Default order: createdAt ascending, every timestamp inside the range.
     let times: Vec<&str> = events
         .iter()
@@ -249,7 +172,7 @@ fn status_polled_a_second_apart_reaches_finished_and_events_page_to_the_end_once
 
 #[test]
 fn events_before_the_query_finished_are_a_400() {
-    let sim = start(SimulatorOptions {
+    let sim = start_with(SimulatorOptions {
         dv_query_duration: Duration::from_secs(30),
         ..fast()
     });
@@ -269,7 +192,7 @@ fn events_before_the_query_finished_are_a_400() {
 
 #[test]
 fn cancel_makes_the_status_query_cancelled() {
-    let sim = start(SimulatorOptions {
+    let sim = start_with(SimulatorOptions {
         dv_query_duration: Duration::from_secs(30),
         ..fast()
     });
@@ -277,10 +200,10 @@ fn cancel_makes_the_status_query_cancelled() {
     let reply = post(
         &sim,
         "dv/cancel-query",
-        tokens::ADMIN,
-        json!({"queryId": query_id}),
+        Some(tokens::ADMIN),
+        &json!({"queryId": query_id}),
     );
-    assert_eq!(reply.body, json!({"data": {"success": true}}));
+    assert_eq!(reply.json(), json!({"data": {"success": true}}));
     assert_eq!(
         status(&sim, &query_id)["responseState"],
         json!("QUERY_CANCELLED")
@@ -295,7 +218,7 @@ fn cancel_makes_the_status_query_cancelled() {
 
 #[test]
 fn agent_name_query_matches_only_that_agent() {
-    let sim = start(fast());
+    let sim = start_with(fast());
     let name = sim.world().lock().unwrap().agents[7].computer_name.clone();
     let query_id = finished_query(&sim, &format!("AgentName = \"{}\"", name.to_lowercase()));
     let (events, _) = all_events(&sim, &query_id, tokens::ADMIN);
@@ -305,7 +228,7 @@ fn agent_name_query_matches_only_that_agent() {
 
 #[test]
 fn event_type_and_process_terms_narrow_and_nulls_fill_the_rest() {
-    let sim = start(fast());
+    let sim = start_with(fast());
     let query_id = finished_query(
         &sim,
         "EventType = \"Process Creation\" and ProcessName Contains \"EXE\"",
@@ -328,7 +251,7 @@ fn event_type_and_process_terms_narrow_and_nulls_fill_the_rest() {
 
 #[test]
 fn init_limit_caps_the_events_and_nothing_matched_is_empty_results() {
-    let sim = start(fast());
+    let sim = start_with(fast());
     let query_id = init(
         &sim,
         tokens::ADMIN,
@@ -339,12 +262,12 @@ fn init_limit_caps_the_events_and_nothing_matched_is_empty_results() {
     let empty = init(&sim, tokens::ADMIN, dv_body("AgentName = \"no-such-host\""));
     assert_eq!(wait_for(&sim, &empty, ms(100)), "EMPTY_RESULTS");
     let page = get(&sim, &format!("dv/events?queryId={empty}"), tokens::ADMIN);
-    assert_eq!(page.body["data"], json!([]));
+    assert_eq!(page.json()["data"], json!([]));
 }
 
 #[test]
 fn init_validation_names_the_field() {
-    let sim = start(fast());
+    let sim = start_with(fast());
     let cases = [
         (json!({"fromDate": FROM, "toDate": TO}), "query"),
         (
@@ -385,7 +308,7 @@ fn init_validation_names_the_field() {
         ),
     ];
     for (body, field) in cases {
-        let reply = post(&sim, "dv/init-query", tokens::ADMIN, body.clone());
+        let reply = post(&sim, "dv/init-query", Some(tokens::ADMIN), &body);
         assert_eq!(reply.status, 400, "{body}: {}", reply.body);
         assert!(
             reply.detail().starts_with(field),
@@ -397,7 +320,7 @@ fn init_validation_names_the_field() {
 
 #[test]
 fn site_admin_queries_only_its_site_and_cannot_name_another() {
-    let sim = start(fast());
+    let sim = start_with(fast());
     let (own, other) = {
         let world = sim.world();
         let world = world.lock().unwrap();
@@ -409,13 +332,13 @@ fn site_admin_queries_only_its_site_and_cannot_name_another() {
     assert!(!events.is_empty() && events.iter().all(|e| e["siteName"] == json!(own)));
     let mut body = dv_body("x");
     body["siteIds"] = json!([other]);
-    let reply = post(&sim, "dv/init-query", tokens::SITE_ADMIN, body);
+    let reply = post(&sim, "dv/init-query", Some(tokens::SITE_ADMIN), &body);
     assert_eq!(reply.status, 400, "{}", reply.body);
 }
 
 #[test]
 fn unknown_or_foreign_query_ids_are_404_and_a_missing_one_400() {
-    let sim = start(fast());
+    let sim = start_with(fast());
     let query_id = init(&sim, tokens::ADMIN, dv_body("x"));
     let foreign = get(
         &sim,
@@ -436,7 +359,7 @@ fn unknown_or_foreign_query_ids_are_404_and_a_missing_one_400() {
 
 #[test]
 fn finished_queries_expire_after_their_lifetime() {
-    let sim = start(SimulatorOptions {
+    let sim = start_with(SimulatorOptions {
         dv_query_duration: Duration::ZERO,
         dv_query_lifetime: ms(200),
         ..fast()
@@ -461,9 +384,12 @@ fn finished_queries_expire_after_their_lifetime() {
 }
 
 fn pq(sim: &Simulator, query: &str) -> Value {
-    let reply = post(sim, "dv/events/pq", tokens::ADMIN, dv_body(query));
+    let reply = post(sim, "dv/events/pq", Some(tokens::ADMIN), &dv_body(query));
     assert_eq!(reply.status, 200, "{}", reply.body);
-    let query_id = reply.body["data"]["queryId"].as_str().unwrap().to_string();
+    let query_id = reply.json()["data"]["queryId"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert!(query_id.starts_with("pq"));
     for _ in 0..50 {
         let ping = get(
@@ -472,10 +398,10 @@ fn pq(sim: &Simulator, query: &str) -> Value {
             tokens::ADMIN,
         );
         assert_eq!(ping.status, 200, "{}", ping.body);
-        if ping.body["data"]["status"] == json!("FINISHED") {
-            return ping.body["data"].clone();
+        if ping.json()["data"]["status"] == json!("FINISHED") {
+            return ping.json()["data"].clone();
         }
-        assert_eq!(ping.body["data"]["columns"], json!([]));
+        assert_eq!(ping.json()["data"]["columns"], json!([]));
         sleep(ms(100));
     }
     panic!("PowerQuery never finished");
@@ -483,7 +409,7 @@ fn pq(sim: &Simulator, query: &str) -> Value {
 
 #[test]
 fn pq_ping_reaches_finished_with_grouped_columns_and_rows() {
-    let sim = start(fast());
+    let sim = start_with(fast());
     let data = pq(
         &sim,
         "event.type = \"Login\" | group count() by endpoint.name",
@@ -506,7 +432,7 @@ fn pq_ping_reaches_finished_with_grouped_columns_and_rows() {
 
 #[test]
 fn pq_raw_rows_are_capped_at_1000_with_a_recommendation_unless_limited() {
-    let sim = start(fast());
+    let sim = start_with(fast());
     let capped = pq(&sim, "*");
     assert_eq!(capped["data"].as_array().unwrap().len(), 1000);
     assert!(
@@ -550,7 +476,7 @@ fn execute(sim: &Simulator, token: &str, ids: &[String], destination: &str) -> R
         "taskDescription": "collect processes",
         "outputDestination": destination,
     }});
-    post(sim, "remote-scripts/execute", token, body)
+    post(sim, "remote-scripts/execute", Some(token), &body)
 }
 
 fn tasks(sim: &Simulator, parent: &str) -> Vec<Value> {
@@ -560,7 +486,7 @@ fn tasks(sim: &Simulator, parent: &str) -> Vec<Value> {
         tokens::ADMIN,
     );
     assert_eq!(reply.status, 200, "{}", reply.body);
-    reply.body["data"].as_array().unwrap().clone()
+    reply.json()["data"].as_array().unwrap().clone()
 }
 
 fn statuses(tasks: &[Value]) -> Vec<&str> {
@@ -572,11 +498,11 @@ fn statuses(tasks: &[Value]) -> Vec<&str> {
 
 #[test]
 fn script_execute_on_two_ids_creates_two_tasks_that_reach_completed() {
-    let sim = start(fast());
+    let sim = start_with(fast());
     let ids = agent_ids(&sim, 2, active_windows);
     let reply = execute(&sim, tokens::ADMIN, &ids, "SentinelCloud");
     assert_eq!(reply.status, 200, "{}", reply.body);
-    let data = &reply.body["data"];
+    let data = &reply.json()["data"];
     assert_eq!(
         (data["affected"].clone(), data["pending"].clone()),
         (json!(2), json!(false))
@@ -606,12 +532,12 @@ fn script_execute_on_two_ids_creates_two_tasks_that_reach_completed() {
 
 #[test]
 fn tasks_go_through_pending_and_in_progress() {
-    let sim = start(SimulatorOptions {
+    let sim = start_with(SimulatorOptions {
         script_step_duration: ms(300),
         ..fast()
     });
     let ids = agent_ids(&sim, 1, active_windows);
-    let parent = execute(&sim, tokens::ADMIN, &ids, "None").body["data"]["parentTaskId"].clone();
+    let parent = execute(&sim, tokens::ADMIN, &ids, "None").json()["data"]["parentTaskId"].clone();
     let parent = parent.as_str().unwrap();
     let mut seen = Vec::new();
     for _ in 0..12 {
@@ -629,12 +555,12 @@ fn tasks_go_through_pending_and_in_progress() {
 
 #[test]
 fn a_task_for_an_inactive_agent_stays_pending_until_it_expires() {
-    let sim = start(fast());
+    let sim = start_with(fast());
     let inactive = agent_ids(&sim, 1, |a| !a.is_active);
     let active = agent_ids(&sim, 1, |a| a.is_active);
     let ids = [inactive.clone(), active].concat();
     let reply = execute(&sim, tokens::ADMIN, &ids, "SentinelCloud");
-    let parent = reply.body["data"]["parentTaskId"]
+    let parent = reply.json()["data"]["parentTaskId"]
         .as_str()
         .unwrap()
         .to_string();
@@ -649,8 +575,8 @@ fn a_task_for_an_inactive_agent_stays_pending_until_it_expires() {
     let body = json!({"filter": {"ids": inactive}, "data": {
         "scriptId": SCRIPT_LIBRARY[0].id.to_string(), "taskDescription": "t",
         "outputDestination": "None", "scriptRuntimeTimeoutSeconds": 1}});
-    let reply = post(&sim, "remote-scripts/execute", tokens::ADMIN, body);
-    let parent = reply.body["data"]["parentTaskId"]
+    let reply = post(&sim, "remote-scripts/execute", Some(tokens::ADMIN), &body);
+    let parent = reply.json()["data"]["parentTaskId"]
         .as_str()
         .unwrap()
         .to_string();
@@ -660,11 +586,11 @@ fn a_task_for_an_inactive_agent_stays_pending_until_it_expires() {
 
 #[test]
 fn fetch_files_returns_links_only_for_completed_cloud_tasks() {
-    let sim = start(fast());
+    let sim = start_with(fast());
     let ids = agent_ids(&sim, 2, active_windows);
     let inactive = agent_ids(&sim, 1, |a| !a.is_active);
     let parent_of = |reply: Reply| {
-        reply.body["data"]["parentTaskId"]
+        reply.json()["data"]["parentTaskId"]
             .as_str()
             .unwrap()
             .to_string()
@@ -682,11 +608,12 @@ fn fetch_files_returns_links_only_for_completed_cloud_tasks() {
     let reply = post(
         &sim,
         "remote-scripts/fetch-files",
-        tokens::ADMIN,
-        json!({"data": {"taskIds": task_ids}}),
+        Some(tokens::ADMIN),
+        &json!({"data": {"taskIds": task_ids}}),
     );
     assert_eq!(reply.status, 200, "{}", reply.body);
-    let links = reply.body["data"]["download_links"].as_array().unwrap();
+    let body = reply.json();
+    let links = body["data"]["download_links"].as_array().unwrap();
     assert_eq!(links.len(), 1, "{links:?}");
     let completed_cloud = all
         .iter()
@@ -704,16 +631,16 @@ fn fetch_files_returns_links_only_for_completed_cloud_tasks() {
 
 #[test]
 fn viewer_gets_403_on_execute_and_fetch_files_but_lists_scripts() {
-    let sim = start(fast());
+    let sim = start_with(fast());
     let ids = agent_ids(&sim, 1, active_windows);
     let reply = execute(&sim, tokens::VIEWER, &ids, "None");
     assert_eq!(reply.status, 403, "{}", reply.body);
-    assert_eq!(reply.body["errors"][0]["code"], json!(4030010));
+    assert_eq!(reply.json()["errors"][0]["code"], json!(4030010));
     let fetch = post(
         &sim,
         "remote-scripts/fetch-files",
-        tokens::VIEWER,
-        json!({"data": {"taskIds": ["1"]}}),
+        Some(tokens::VIEWER),
+        &json!({"data": {"taskIds": ["1"]}}),
     );
     assert_eq!(fetch.status, 403);
     assert_eq!(get(&sim, "remote-scripts", tokens::VIEWER).status, 200);
@@ -721,13 +648,13 @@ fn viewer_gets_403_on_execute_and_fetch_files_but_lists_scripts() {
 
 #[test]
 fn execute_validates_data_and_skips_agents_the_script_cannot_run_on() {
-    let sim = start(fast());
+    let sim = start_with(fast());
     let windows = agent_ids(&sim, 1, active_windows);
     let linux = agent_ids(&sim, 1, |a| a.is_active && a.os_type == "linux");
     let event_logs = SCRIPT_LIBRARY[1].id.to_string(); // Windows only, input required
     let run = |data: Value| {
         let body = json!({"filter": {"ids": [windows[0], linux[0]]}, "data": data});
-        post(&sim, "remote-scripts/execute", tokens::ADMIN, body)
+        post(&sim, "remote-scripts/execute", Some(tokens::ADMIN), &body)
     };
     let base =
         json!({"scriptId": event_logs, "taskDescription": "t", "outputDestination": "Local"});
@@ -755,12 +682,12 @@ fn execute_validates_data_and_skips_agents_the_script_cannot_run_on() {
         assert!(reply.detail().starts_with(field), "{}", reply.detail());
     }
     let reply = run(with("inputParams", json!("-Logs Security")));
-    assert_eq!(reply.body["data"]["affected"], json!(1), "{}", reply.body);
+    assert_eq!(reply.json()["data"]["affected"], json!(1), "{}", reply.body);
 }
 
 #[test]
 fn empty_execute_filter_targets_every_agent_in_the_site_admins_scope() {
-    let sim = start(fast());
+    let sim = start_with(fast());
     let (site, in_site) = {
         let world = sim.world();
         let world = world.lock().unwrap();
@@ -772,35 +699,38 @@ fn empty_execute_filter_targets_every_agent_in_the_site_admins_scope() {
     };
     let body = json!({"filter": {}, "data": {"scriptId": SCRIPT_LIBRARY[0].id.to_string(),
         "taskDescription": "everyone", "outputDestination": "None"}});
-    let reply = post(&sim, "remote-scripts/execute", tokens::SITE_ADMIN, body);
-    assert_eq!(
-        reply.body["data"]["affected"],
-        json!(in_site),
-        "{}",
-        reply.body
+    let reply = post(
+        &sim,
+        "remote-scripts/execute",
+        Some(tokens::SITE_ADMIN),
+        &body,
     );
-    let parent = reply.body["data"]["parentTaskId"].as_str().unwrap();
+    let answer = reply.json();
+    assert_eq!(answer["data"]["affected"], json!(in_site), "{}", reply.body);
+    let parent = answer["data"]["parentTaskId"].as_str().unwrap();
     let seen = get(
         &sim,
         &format!("remote-scripts/status?parentTaskId={parent}&limit=1000"),
         tokens::SITE_ADMIN,
-    );
-    let items = seen.body["data"].as_array().unwrap();
+    )
+    .json();
+    let items = seen["data"].as_array().unwrap();
     assert_eq!(items.len(), in_site);
     assert!(items.iter().all(|t| t["siteId"] == json!(site)));
 }
 
 #[test]
 fn script_library_filters_by_os_type_and_scope() {
-    let sim = start(fast());
-    let all = get(&sim, "remote-scripts?limit=100", tokens::ADMIN);
-    assert_eq!(all.body["pagination"]["totalItems"], json!(12));
+    let sim = start_with(fast());
+    let all = get(&sim, "remote-scripts?limit=100", tokens::ADMIN).json();
+    assert_eq!(all["pagination"]["totalItems"], json!(12));
     let linux = get(
         &sim,
         "remote-scripts?limit=100&osTypes=linux&scriptType=artifactCollection",
         tokens::ADMIN,
-    );
-    let names: Vec<&str> = linux.body["data"]
+    )
+    .json();
+    let names: Vec<&str> = linux["data"]
         .as_array()
         .unwrap()
         .iter()
@@ -808,8 +738,8 @@ fn script_library_filters_by_os_type_and_scope() {
         .collect();
     assert_eq!(names, ["Collect Linux Auth Logs"]);
     // The site admin (Acme) sees the global scripts and Acme's, not Globex's.
-    let site = get(&sim, "remote-scripts?limit=100", tokens::SITE_ADMIN);
-    let names: Vec<&str> = site.body["data"]
+    let site = get(&sim, "remote-scripts?limit=100", tokens::SITE_ADMIN).json();
+    let names: Vec<&str> = site["data"]
         .as_array()
         .unwrap()
         .iter()
@@ -819,7 +749,7 @@ fn script_library_filters_by_os_type_and_scope() {
     assert!(
         names.contains(&"Acme Custom Inventory") && !names.contains(&"Globex Compliance Check")
     );
-    let first = &all.body["data"][0];
+    let first = &all["data"][0];
     for key in [
         "id",
         "scriptName",

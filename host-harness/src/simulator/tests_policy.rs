@@ -2,92 +2,16 @@
 //! add-to-blacklist, fetch-file), group move-agents and the agent extras (applications,
 //! fetch-files).
 
+use super::test_client::{
+    delete_json, encode, get_json, get_ok, post_json, put_json, request_json, start,
+};
 use super::*;
 use serde_json::{Value, json};
 use std::collections::HashSet;
-use std::io::{Read, Write};
-use std::net::TcpStream;
-
-/// One request (`Connection: close`); answers the status and the JSON body (`null` when empty).
-fn call(
-    sim: &Simulator,
-    method: &str,
-    target: &str,
-    token: &str,
-    body: Option<&Value>,
-) -> (u16, Value) {
-    let address = sim.base_url().trim_start_matches("http://").to_string();
-    let mut stream = TcpStream::connect(&address).expect("connect");
-    let body = body.map(Value::to_string).unwrap_or_default();
-    let head = format!(
-        "{method} {PREFIX}/{target} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\
-         Authorization: ApiToken {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
-        body.len()
-    );
-    stream.write_all(head.as_bytes()).unwrap();
-    stream.write_all(body.as_bytes()).unwrap();
-    let mut raw = String::new();
-    stream.read_to_string(&mut raw).unwrap();
-    let (head, rest) = raw.split_once("\r\n\r\n").expect("header end");
-    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
-    let text = if head
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked")
-    {
-        dechunk(rest)
-    } else {
-        rest.to_string()
-    };
-    let json = if text.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
-    };
-    (status, json)
-}
-
-fn dechunk(mut rest: &str) -> String {
-    let mut out = String::new();
-    while let Some((size, tail)) = rest.split_once("\r\n") {
-        let size = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
-        if size == 0 {
-            break;
-        }
-        out.push_str(&tail[..size]);
-        rest = &tail[size + 2..];
-    }
-    out
-}
-
-fn get(sim: &Simulator, target: &str, token: &str) -> Value {
-    let (status, body) = call(sim, "GET", target, token, None);
-    assert_eq!(status, 200, "GET {target}: {body}");
-    body
-}
-
-fn start(agents: usize) -> Simulator {
-    Simulator::start(SimulatorOptions {
-        agents,
-        ..SimulatorOptions::default()
-    })
-    .expect("simulator starts")
-}
 
 fn assert_error(reply: &(u16, Value), status: u16, code: u64) {
     assert_eq!(reply.0, status, "{}", reply.1);
     assert_eq!(reply.1["errors"][0]["code"], json!(code), "{}", reply.1);
-}
-
-fn encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// Every item of a listing, following `nextCursor`; also the number of pages.
@@ -98,7 +22,7 @@ fn all_pages(sim: &Simulator, endpoint: &str, query: &str, token: &str) -> (Vec<
         if let Some(c) = &cursor {
             target.push_str(&format!("&cursor={}", encode(c)));
         }
-        let body = get(sim, &target, token);
+        let body = get_ok(sim, &target, token);
         pages += 1;
         items.extend(body["data"].as_array().unwrap().iter().cloned());
         match body["pagination"]["nextCursor"].as_str() {
@@ -149,15 +73,15 @@ fn duplicate_restriction_is_400_already_exists() {
     let sim = start(20);
     let (_, site, ..) = first_site(&sim);
     let body = restriction(SHA1, json!({"siteIds": [site]}));
-    let (status, created) = call(&sim, "POST", "restrictions", tokens::ADMIN, Some(&body));
+    let (status, created) = post_json(&sim, "restrictions", tokens::ADMIN, &body);
     assert_eq!(status, 200, "{created}");
     assert_eq!(created["data"].as_array().unwrap().len(), 1);
-    let reply = call(&sim, "POST", "restrictions", tokens::ADMIN, Some(&body));
+    let reply = post_json(&sim, "restrictions", tokens::ADMIN, &body);
     assert_error(&reply, 400, 4000030);
     assert_eq!(reply.1["errors"][0]["title"], json!("Already Exists Error"));
     let upper = restriction(&SHA1.to_uppercase(), json!({"siteIds": [site]}));
     assert_error(
-        &call(&sim, "POST", "restrictions", tokens::ADMIN, Some(&upper)),
+        &post_json(&sim, "restrictions", tokens::ADMIN, &upper),
         400,
         4000030,
     );
@@ -168,7 +92,7 @@ fn created_restriction_has_the_console_shape() {
     let sim = start(20);
     let (account, site, ..) = first_site(&sim);
     let body = restriction(SHA1, json!({"siteIds": [site]}));
-    let (_, created) = call(&sim, "POST", "restrictions", tokens::ADMIN, Some(&body));
+    let (_, created) = post_json(&sim, "restrictions", tokens::ADMIN, &body);
     let item = &created["data"][0];
     assert_eq!(item["scope"], json!({"siteIds": [site]}));
     assert_eq!(
@@ -185,11 +109,11 @@ fn created_restriction_has_the_console_shape() {
     assert!(item["id"].is_string() && item["createdAt"].is_string());
     assert!(item.get("mode").is_none());
     let tenant = restriction(SHA1, json!({"tenant": true}));
-    let (_, global) = call(&sim, "POST", "restrictions", tokens::ADMIN, Some(&tenant));
+    let (_, global) = post_json(&sim, "restrictions", tokens::ADMIN, &tenant);
     assert_eq!(global["data"][0]["scope"], json!({"tenant": true}));
     assert_eq!(global["data"][0]["scopePath"], json!("Global"));
     let accounts = restriction(SHA1, json!({"accountIds": [account]}));
-    let (_, at_account) = call(&sim, "POST", "restrictions", tokens::ADMIN, Some(&accounts));
+    let (_, at_account) = post_json(&sim, "restrictions", tokens::ADMIN, &accounts);
     assert_eq!(
         at_account["data"][0]["scopePath"],
         json!("Global / Acme Corporation")
@@ -201,7 +125,7 @@ fn restriction_at_a_site_is_listed_at_that_site_and_with_include_flags_only() {
     let sim = start(20);
     let (account, site, group, other_site) = first_site(&sim);
     let body = restriction(SHA1, json!({"siteIds": [site]}));
-    let (_, created) = call(&sim, "POST", "restrictions", tokens::ADMIN, Some(&body));
+    let (_, created) = post_json(&sim, "restrictions", tokens::ADMIN, &body);
     let id = created["data"][0]["id"].as_str().unwrap().to_string();
     let admin = tokens::ADMIN;
     assert!(
@@ -239,7 +163,7 @@ fn site_admin_sees_and_creates_only_at_its_site() {
     let sim = start(20);
     let (account, site, group, other_site) = first_site(&sim);
     let at_other = restriction(SHA1, json!({"siteIds": [other_site]}));
-    let (_, other) = call(&sim, "POST", "restrictions", tokens::ADMIN, Some(&at_other));
+    let (_, other) = post_json(&sim, "restrictions", tokens::ADMIN, &at_other);
     let other_id = other["data"][0]["id"].as_str().unwrap().to_string();
     assert!(!listed(&sim, "", tokens::SITE_ADMIN, &other_id));
     for filter in [
@@ -247,22 +171,20 @@ fn site_admin_sees_and_creates_only_at_its_site() {
         json!({"accountIds": [account]}),
         json!({"siteIds": [other_site]}),
     ] {
-        let reply = call(
+        let reply = post_json(
             &sim,
-            "POST",
             "restrictions",
             tokens::SITE_ADMIN,
-            Some(&restriction(SHA1, filter)),
+            &restriction(SHA1, filter),
         );
         assert_error(&reply, 403, 4030010);
     }
     for filter in [json!({"siteIds": [site]}), json!({"groupIds": [group]})] {
-        let (status, body) = call(
+        let (status, body) = post_json(
             &sim,
-            "POST",
             "restrictions",
             tokens::SITE_ADMIN,
-            Some(&restriction(SHA1, filter)),
+            &restriction(SHA1, filter),
         );
         assert_eq!(status, 200, "{body}");
         assert!(listed(
@@ -303,7 +225,7 @@ fn restriction_validation_errors_name_the_field() {
     ];
     for (data, field) in cases {
         let body = json!({"data": data, "filter": {"siteIds": [site]}});
-        let reply = call(&sim, "POST", "restrictions", tokens::ADMIN, Some(&body));
+        let reply = post_json(&sim, "restrictions", tokens::ADMIN, &body);
         assert_error(&reply, 400, 4000010);
         assert!(
             reply.1["errors"][0]["detail"]
@@ -320,12 +242,11 @@ fn restriction_validation_errors_name_the_field() {
         json!({"siteIds": ["123"]}),
         json!({"siteIds": [site], "tenant": true}),
     ] {
-        let reply = call(
+        let reply = post_json(
             &sim,
-            "POST",
             "restrictions",
             tokens::ADMIN,
-            Some(&restriction(SHA1, filter)),
+            &restriction(SHA1, filter),
         );
         assert_error(&reply, 400, 4000010);
     }
@@ -338,24 +259,22 @@ fn delete_affects_only_the_given_visible_ids() {
     let mut ids = Vec::new();
     for (n, s) in [&site, &site, &other_site].into_iter().enumerate() {
         let value = format!("{:040x}", n + 1);
-        let (_, body) = call(
+        let (_, body) = post_json(
             &sim,
-            "POST",
             "restrictions",
             tokens::ADMIN,
-            Some(&restriction(&value, json!({"siteIds": [s]}))),
+            &restriction(&value, json!({"siteIds": [s]})),
         );
         ids.push(body["data"][0]["id"].as_str().unwrap().to_string());
     }
     let before =
-        get(&sim, "restrictions?limit=1", tokens::ADMIN)["pagination"]["totalItems"].clone();
+        get_ok(&sim, "restrictions?limit=1", tokens::ADMIN)["pagination"]["totalItems"].clone();
     let delete = |token: &str, ids: Vec<&str>| {
-        call(
+        delete_json(
             &sim,
-            "DELETE",
             "restrictions",
             token,
-            Some(&json!({"data": {"type": "black_hash", "ids": ids}})),
+            &json!({"data": {"type": "black_hash", "ids": ids}}),
         )
     };
     // The site admin cannot see the other site's entry; unknown ids count for nothing.
@@ -367,12 +286,12 @@ fn delete_affects_only_the_given_visible_ids() {
     );
     assert!(listed(&sim, "", tokens::ADMIN, &ids[1]));
     let after =
-        get(&sim, "restrictions?limit=1", tokens::ADMIN)["pagination"]["totalItems"].clone();
+        get_ok(&sim, "restrictions?limit=1", tokens::ADMIN)["pagination"]["totalItems"].clone();
     assert_eq!(before.as_u64().unwrap() - 2, after.as_u64().unwrap());
     assert_error(&delete(tokens::ADMIN, vec![]), 400, 4000010);
     let no_ids = json!({"data": {"type": "black_hash"}});
     assert_error(
-        &call(&sim, "DELETE", "restrictions", tokens::ADMIN, Some(&no_ids)),
+        &delete_json(&sim, "restrictions", tokens::ADMIN, &no_ids),
         400,
         4000010,
     );
@@ -406,9 +325,9 @@ fn restriction_list_filters_sort_and_page() {
         })
         .unwrap();
     let value = upper["value"].as_str().unwrap();
-    let exact = get(&sim, &format!("restrictions?value={value}"), tokens::ADMIN);
+    let exact = get_ok(&sim, &format!("restrictions?value={value}"), tokens::ADMIN);
     assert_eq!(exact["data"].as_array().unwrap().len(), 1);
-    let lower = get(
+    let lower = get_ok(
         &sim,
         &format!("restrictions?value={}", value.to_lowercase()),
         tokens::ADMIN,
@@ -418,7 +337,7 @@ fn restriction_list_filters_sort_and_page() {
         json!([]),
         "value is exact and case-sensitive"
     );
-    let contains = get(
+    let contains = get_ok(
         &sim,
         &format!(
             "restrictions?value__contains={}",
@@ -427,7 +346,7 @@ fn restriction_list_filters_sort_and_page() {
         tokens::ADMIN,
     );
     assert_eq!(contains["data"].as_array().unwrap().len(), 1);
-    let from_threats = get(
+    let from_threats = get_ok(
         &sim,
         "restrictions?source=action_from_threat&limit=100",
         tokens::ADMIN,
@@ -441,17 +360,17 @@ fn restriction_list_filters_sort_and_page() {
             .all(|i| i["source"] == json!("action_from_threat"))
     );
     assert_error(
-        &call(&sim, "GET", "restrictions?type=path", tokens::ADMIN, None),
+        &get_json(&sim, "restrictions?type=path", tokens::ADMIN),
         400,
         4000010,
     );
     assert_error(
-        &call(&sim, "GET", "restrictions?limit=1001", tokens::ADMIN, None),
+        &get_json(&sim, "restrictions?limit=1001", tokens::ADMIN),
         400,
         4000010,
     );
     assert_eq!(
-        get(&sim, "restrictions?limit=1000", tokens::ADMIN)["pagination"]["nextCursor"],
+        get_ok(&sim, "restrictions?limit=1000", tokens::ADMIN)["pagination"]["nextCursor"],
         Value::Null
     );
 }
@@ -463,12 +382,11 @@ fn path_exclusion_needs_a_path_type_and_an_absolute_path() {
     let sim = start(20);
     let (_, site, ..) = first_site(&sim);
     let post = |data: Value| {
-        call(
+        post_json(
             &sim,
-            "POST",
             "exclusions",
             tokens::ADMIN,
-            Some(&json!({"data": data, "filter": {"siteIds": [site]}})),
+            &json!({"data": data, "filter": {"siteIds": [site]}}),
         )
     };
     let missing = post(json!({"type": "path", "value": "C:\\Tools\\", "osType": "windows"}));
@@ -529,16 +447,10 @@ fn exclusions_list_filters_by_type_and_are_seeded() {
     );
     let id = hashes[0]["id"].as_str().unwrap();
     let delete = json!({"data": {"type": "white_hash", "ids": [id]}});
-    let reply = call(&sim, "DELETE", "exclusions", tokens::ADMIN, Some(&delete));
+    let reply = delete_json(&sim, "exclusions", tokens::ADMIN, &delete);
     assert_eq!(reply, (200, json!({"data": {"affected": 1}})));
     assert_error(
-        &call(
-            &sim,
-            "GET",
-            "exclusions?type=black_hash",
-            tokens::ADMIN,
-            None,
-        ),
+        &get_json(&sim, "exclusions?type=black_hash", tokens::ADMIN),
         400,
         4000010,
     );
@@ -617,7 +529,7 @@ fn hash_verdict_follows_seeded_threats_and_white_hash_exclusions() {
         (sha1("malicious"), sha1("suspicious"), white.value.clone())
     };
     let verdict = |hash: &str, token: &str| {
-        get(&sim, &format!("hashes/{hash}/verdict"), token)["data"]["verdict"].clone()
+        get_ok(&sim, &format!("hashes/{hash}/verdict"), token)["data"]["verdict"].clone()
     };
     assert_eq!(verdict(&malicious, tokens::ADMIN), json!("malicious"));
     assert_eq!(
@@ -630,13 +542,7 @@ fn hash_verdict_follows_seeded_threats_and_white_hash_exclusions() {
     assert_eq!(verdict(&"e".repeat(32), tokens::ADMIN), json!("undefined"));
     for bad in ["abc".to_string(), "g".repeat(40), "a".repeat(41)] {
         assert_error(
-            &call(
-                &sim,
-                "GET",
-                &format!("hashes/{bad}/verdict"),
-                tokens::ADMIN,
-                None,
-            ),
+            &get_json(&sim, &format!("hashes/{bad}/verdict"), tokens::ADMIN),
             400,
             4000010,
         );
@@ -662,18 +568,12 @@ fn add_to_blacklist_creates_a_restriction_from_the_threat() {
     let sim = start(50);
     let t = threat(&sim, |_| true);
     let body = json!({"filter": {"ids": [t.id]}, "data": {"targetScope": "site", "description": "from IR"}});
-    let (status, reply) = call(
-        &sim,
-        "POST",
-        "threats/add-to-blacklist",
-        tokens::ADMIN,
-        Some(&body),
-    );
+    let (status, reply) = post_json(&sim, "threats/add-to-blacklist", tokens::ADMIN, &body);
     assert_eq!(status, 200, "{reply}");
     assert_eq!(reply["data"]["affected"], json!(1));
     assert_eq!(reply["data"]["details"][0]["result"], json!("success"));
     let sha1 = &t.threat_info.sha1;
-    let found = get(
+    let found = get_ok(
         &sim,
         &format!(
             "restrictions?value={sha1}&siteIds={}",
@@ -689,20 +589,13 @@ fn add_to_blacklist_creates_a_restriction_from_the_threat() {
         item["scope"],
         json!({"siteIds": [t.agent_realtime_info.site_id]})
     );
-    let again = call(
-        &sim,
-        "POST",
-        "threats/add-to-blacklist",
-        tokens::ADMIN,
-        Some(&body),
-    )
-    .1;
+    let again = post_json(&sim, "threats/add-to-blacklist", tokens::ADMIN, &body).1;
     assert_eq!(again["data"]["affected"], json!(1));
     assert_eq!(
         again["data"]["details"][0]["result"],
         json!("already_exists")
     );
-    let timeline = get(
+    let timeline = get_ok(
         &sim,
         &format!(
             "threats/{}/timeline?activityTypes={}&limit=100",
@@ -719,35 +612,27 @@ fn add_to_blacklist_needs_a_target_scope_the_caller_may_use() {
     let sim = start(50);
     let no_target = json!({"filter": {"ids": ["1"]}, "data": {}});
     assert_error(
-        &call(
-            &sim,
-            "POST",
-            "threats/add-to-blacklist",
-            tokens::ADMIN,
-            Some(&no_target),
-        ),
+        &post_json(&sim, "threats/add-to-blacklist", tokens::ADMIN, &no_target),
         400,
         4000010,
     );
     let tenant = json!({"filter": {"ids": ["1"]}, "data": {"targetScope": "tenant"}});
     assert_error(
-        &call(
+        &post_json(
             &sim,
-            "POST",
             "threats/add-to-blacklist",
             tokens::SITE_ADMIN,
-            Some(&tenant),
+            &tenant,
         ),
         403,
         4030010,
     );
     assert_error(
-        &call(
+        &post_json(
             &sim,
-            "POST",
             "threats/add-to-blacklist",
             tokens::SERVICE_USER,
-            Some(&tenant),
+            &tenant,
         ),
         403,
         4030010,
@@ -761,15 +646,9 @@ fn fetch_file_adds_a_type_86_activity_on_the_timeline() {
         t.agent_realtime_info.agent_is_active && !t.agent_realtime_info.agent_is_decommissioned
     });
     let body = json!({"filter": {"ids": [t.id]}, "data": {"password": PASSWORD}});
-    let (status, reply) = call(
-        &sim,
-        "POST",
-        "threats/fetch-file",
-        tokens::ADMIN,
-        Some(&body),
-    );
+    let (status, reply) = post_json(&sim, "threats/fetch-file", tokens::ADMIN, &body);
     assert_eq!((status, reply), (200, json!({"data": {"affected": 1}})));
-    let timeline = get(
+    let timeline = get_ok(
         &sim,
         &format!("threats/{}/timeline?activityTypes=86&limit=100", t.id),
         tokens::ADMIN,
@@ -791,7 +670,7 @@ fn fetch_file_adds_a_type_86_activity_on_the_timeline() {
         newest["data"]["fileDisplayName"],
         json!(t.threat_info.threat_name)
     );
-    let activities = get(
+    let activities = get_ok(
         &sim,
         &format!("activities?activityTypes=86&ids={activity_id}"),
         tokens::ADMIN,
@@ -803,13 +682,7 @@ fn fetch_file_adds_a_type_86_activity_on_the_timeline() {
 fn fetch_file_refuses_a_weak_password_and_skips_inactive_agents() {
     let sim = start(300);
     let weak = json!({"filter": {}, "data": {"password": "password123"}});
-    let reply = call(
-        &sim,
-        "POST",
-        "threats/fetch-file",
-        tokens::ADMIN,
-        Some(&weak),
-    );
+    let reply = post_json(&sim, "threats/fetch-file", tokens::ADMIN, &weak);
     assert_error(&reply, 400, 4000010);
     assert!(
         reply.1["errors"][0]["detail"]
@@ -820,14 +693,7 @@ fn fetch_file_refuses_a_weak_password_and_skips_inactive_agents() {
     let t = threat(&sim, |t| !t.agent_realtime_info.agent_is_active);
     let body = json!({"filter": {"ids": [t.id]}, "data": {"password": PASSWORD}});
     assert_eq!(
-        call(
-            &sim,
-            "POST",
-            "threats/fetch-file",
-            tokens::ADMIN,
-            Some(&body)
-        )
-        .1,
+        post_json(&sim, "threats/fetch-file", tokens::ADMIN, &body).1,
         json!({"data": {"affected": 0}})
     );
 }
@@ -863,7 +729,7 @@ fn explore_events_paging_returns_every_event_exactly_once() {
         let unique: HashSet<String> = ids_of(&events).into_iter().collect();
         assert_eq!(unique.len(), expected, "{order}");
     }
-    let first = get(
+    let first = get_ok(
         &sim,
         &format!("threats/{}/explore/events?limit=1", t.id),
         tokens::ADMIN,
@@ -878,7 +744,7 @@ fn explore_events_filter_by_type_and_process_and_404_out_of_scope() {
     let sim = start(50);
     let t = threat(&sim, |_| true);
     let target = |q: &str| format!("threats/{}/explore/events?limit=1000&{q}", t.id);
-    let dns = get(&sim, &target("eventTypes=DNS%20Resolved"), tokens::ADMIN);
+    let dns = get_ok(&sim, &target("eventTypes=DNS%20Resolved"), tokens::ADMIN);
     assert!(
         dns["data"]
             .as_array()
@@ -888,7 +754,7 @@ fn explore_events_filter_by_type_and_process_and_404_out_of_scope() {
                 && e["dnsRequest"].is_string()
                 && e["dstIp"].is_null())
     );
-    let ip = get(&sim, &target("eventSubTypes=ip"), tokens::ADMIN);
+    let ip = get_ok(&sim, &target("eventSubTypes=ip"), tokens::ADMIN);
     assert!(
         ip["data"]
             .as_array()
@@ -897,26 +763,24 @@ fn explore_events_filter_by_type_and_process_and_404_out_of_scope() {
             .all(|e| e["dstPort"].is_u64())
     );
     let name = &t.threat_info.threat_name;
-    let own = get(
+    let own = get_ok(
         &sim,
         &target(&format!("processName__like={}", encode(&name[..3]))),
         tokens::ADMIN,
     );
     assert!(!own["data"].as_array().unwrap().is_empty());
     assert_error(
-        &call(&sim, "GET", "threats/1/explore/events", tokens::ADMIN, None),
+        &get_json(&sim, "threats/1/explore/events", tokens::ADMIN),
         404,
         4040010,
     );
     let (_, site, ..) = first_site(&sim);
     let foreign = threat(&sim, |x| x.agent_realtime_info.site_id.to_string() != site);
     assert_error(
-        &call(
+        &get_json(
             &sim,
-            "GET",
             &format!("threats/{}/explore/events", foreign.id),
             tokens::SITE_ADMIN,
-            None,
         ),
         404,
         4040010,
@@ -951,15 +815,14 @@ fn move_agents_moves_only_same_site_agents_and_returns_agents_moved() {
     let mut ids: Vec<String> = movable.iter().map(|a| a.id.to_string()).collect();
     ids.push(other_site_agent.id.to_string());
     let body = json!({"filter": {"agentIds": ids}});
-    let reply = call(
+    let reply = put_json(
         &sim,
-        "PUT",
         &format!("groups/{}/move-agents", group.id),
         tokens::ADMIN,
-        Some(&body),
+        &body,
     );
     assert_eq!(reply, (200, json!({"data": {"agentsMoved": 3}})));
-    let agents = get(
+    let agents = get_ok(
         &sim,
         &format!("agents?ids={}", ids.join(",")),
         tokens::ADMIN,
@@ -979,12 +842,11 @@ fn move_agents_moves_only_same_site_agents_and_returns_agents_moved() {
     );
     let same_again = json!({"filter": {"ids": [movable[0].id]}});
     assert_eq!(
-        call(
+        put_json(
             &sim,
-            "PUT",
             &format!("groups/{}/move-agents", group.id),
             tokens::ADMIN,
-            Some(&same_again)
+            &same_again
         )
         .1,
         json!({"data": {"agentsMoved": 0}})
@@ -1007,45 +869,36 @@ fn move_agents_validates_the_group_and_the_filter() {
     };
     let body = json!({"filter": {"agentIds": ["1"]}});
     assert_error(
-        &call(
-            &sim,
-            "PUT",
-            "groups/1/move-agents",
-            tokens::ADMIN,
-            Some(&body),
-        ),
+        &put_json(&sim, "groups/1/move-agents", tokens::ADMIN, &body),
         404,
         4040010,
     );
     assert_error(
-        &call(
+        &put_json(
             &sim,
-            "PUT",
             &format!("groups/{group}/move-agents"),
             tokens::ADMIN,
-            Some(&json!({"filter": {}})),
+            &json!({"filter": {}}),
         ),
         400,
         4000010,
     );
     assert_error(
-        &call(
+        &put_json(
             &sim,
-            "PUT",
             &format!("groups/{group}/move-agents"),
             tokens::ADMIN,
-            Some(&json!({})),
+            &json!({}),
         ),
         400,
         4000010,
     );
     assert_error(
-        &call(
+        &put_json(
             &sim,
-            "PUT",
             &format!("groups/{dynamic}/move-agents"),
             tokens::ADMIN,
-            Some(&body),
+            &body,
         ),
         400,
         4000010,
@@ -1058,18 +911,12 @@ fn move_agents_validates_the_group_and_the_filter() {
 fn applications_without_ids_is_400() {
     let sim = start(20);
     assert_error(
-        &call(&sim, "GET", "agents/applications", tokens::ADMIN, None),
+        &get_json(&sim, "agents/applications", tokens::ADMIN),
         400,
         4000010,
     );
     assert_error(
-        &call(
-            &sim,
-            "GET",
-            "agents/applications?ids=abc",
-            tokens::ADMIN,
-            None,
-        ),
+        &get_json(&sim, "agents/applications?ids=abc", tokens::ADMIN),
         400,
         4000010,
     );
@@ -1086,7 +933,7 @@ fn applications_are_deterministic_per_agent_and_confined_to_scope() {
         let outside = w.agents.iter().find(|a| a.site_id != site).unwrap().id;
         (inside, outside)
     };
-    let apps = get(
+    let apps = get_ok(
         &sim,
         &format!("agents/applications?ids={inside}"),
         tokens::ADMIN,
@@ -1098,14 +945,14 @@ fn applications_are_deterministic_per_agent_and_confined_to_scope() {
         assert!(list.iter().all(|a| !a[key].is_null()), "{key}");
     }
     assert_eq!(
-        get(
+        get_ok(
             &sim,
             &format!("agents/applications?ids={inside}"),
             tokens::ADMIN
         ),
         apps
     );
-    let both = get(
+    let both = get_ok(
         &sim,
         &format!("agents/applications?ids={inside},{outside}"),
         tokens::SITE_ADMIN,
@@ -1129,7 +976,7 @@ fn fetch_files_with_weak_password_is_400_and_unknown_agent_404() {
     let agent = active_agent(&sim);
     let target = format!("agents/{}/actions/fetch-files", agent.id);
     let weak = json!({"data": {"password": "Short1!", "files": ["C:\\Windows\\Temp\\a.log"]}});
-    let reply = call(&sim, "POST", &target, tokens::ADMIN, Some(&weak));
+    let reply = post_json(&sim, &target, tokens::ADMIN, &weak);
     assert_error(&reply, 400, 4000010);
     assert!(
         reply.1["errors"][0]["detail"]
@@ -1139,13 +986,7 @@ fn fetch_files_with_weak_password_is_400_and_unknown_agent_404() {
     );
     let good = json!({"data": {"password": PASSWORD, "files": ["C:\\Windows\\Temp\\a.log"]}});
     assert_error(
-        &call(
-            &sim,
-            "POST",
-            "agents/1/actions/fetch-files",
-            tokens::ADMIN,
-            Some(&good),
-        ),
+        &post_json(&sim, "agents/1/actions/fetch-files", tokens::ADMIN, &good),
         404,
         4040010,
     );
@@ -1157,7 +998,7 @@ fn fetch_files_with_weak_password_is_400_and_unknown_agent_404() {
     ] {
         let body = json!({"data": {"password": PASSWORD, "files": files}});
         assert_error(
-            &call(&sim, "POST", &target, tokens::ADMIN, Some(&body)),
+            &post_json(&sim, &target, tokens::ADMIN, &body),
             400,
             4000010,
         );
@@ -1169,15 +1010,14 @@ fn fetch_files_answers_success_and_records_an_upload_activity() {
     let sim = start(50);
     let agent = active_agent(&sim);
     let body = json!({"data": {"password": PASSWORD, "files": ["C:\\Windows\\Temp\\a.log", "C:\\Users\\x\\b.txt"]}});
-    let reply = call(
+    let reply = post_json(
         &sim,
-        "POST",
         &format!("agents/{}/actions/fetch-files", agent.id),
         tokens::ADMIN,
-        Some(&body),
+        &body,
     );
     assert_eq!(reply, (200, json!({"data": {"success": true}})));
-    let activities = get(
+    let activities = get_ok(
         &sim,
         &format!(
             "activities?activityTypes={}&agentIds={}",
@@ -1192,7 +1032,7 @@ fn fetch_files_answers_success_and_records_an_upload_activity() {
         activity["data"]["downloadUrl"],
         json!(format!("/agents/{}/uploads/{id}", agent.id))
     );
-    let types = get(&sim, "activities/types", tokens::ADMIN);
+    let types = get_ok(&sim, "activities/types", tokens::ADMIN);
     assert!(
         types["data"]
             .as_array()
@@ -1253,16 +1093,13 @@ fn viewer_gets_403_on_every_write() {
     ];
     for (method, target, body) in writes {
         assert_error(
-            &call(&sim, method, &target, tokens::VIEWER, Some(&body)),
+            &request_json(&sim, method, &target, tokens::VIEWER, Some(&body)),
             403,
             4030010,
         );
     }
-    assert_eq!(
-        call(&sim, "GET", "restrictions", tokens::VIEWER, None).0,
-        200
-    );
-    assert_eq!(call(&sim, "GET", "exclusions", tokens::VIEWER, None).0, 200);
+    assert_eq!(get_json(&sim, "restrictions", tokens::VIEWER).0, 200);
+    assert_eq!(get_json(&sim, "exclusions", tokens::VIEWER).0, 200);
 }
 
 #[test]
@@ -1270,19 +1107,17 @@ fn request_log_redacts_fetch_passwords() {
     let sim = start(20);
     let agent = active_agent(&sim);
     let body = json!({"data": {"password": PASSWORD, "files": ["C:\\a.txt"]}});
-    call(
+    post_json(
         &sim,
-        "POST",
         &format!("agents/{}/actions/fetch-files", agent.id),
         tokens::ADMIN,
-        Some(&body),
+        &body,
     );
-    call(
+    post_json(
         &sim,
-        "POST",
         "threats/fetch-file",
         tokens::ADMIN,
-        Some(&json!({"filter": {"ids": ["1"]}, "data": {"password": PASSWORD}})),
+        &json!({"filter": {"ids": ["1"]}, "data": {"password": PASSWORD}}),
     );
     let requests = sim.requests();
     assert_eq!(requests.len(), 2);
