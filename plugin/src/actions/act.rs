@@ -110,11 +110,9 @@ pub fn run(client: &Client, action: &Action, target: &Target, method: Method, pa
     let mut not_found = Vec::new();
     if !ids.is_empty() {
         not_found = not_visible(client, target, &ids)?;
-        if !client.config.scope.is_empty() {
-            if let Some(outside) = not_found.first() {
-                let i = ids.iter().position(|id| id == outside).unwrap_or(0);
-                return Err(Error::invalid(format!("/ids/{i}"), format!("{} {outside} is not visible within the configured scope; nothing was sent", target.what)));
-            }
+        if let Some(outside) = not_found.first().filter(|_| !client.config.scope.is_empty()) {
+            let i = ids.iter().position(|id| id == outside).unwrap_or(0);
+            return Err(Error::invalid(format!("/ids/{i}"), format!("{} {outside} is not visible within the configured scope; nothing was sent", target.what)));
         }
     }
 

@@ -50,8 +50,11 @@ pub enum Op {
     Send { method: crate::http::Method, path: &'static str, wrap: bool },
     /// Plain Rust for what is not a single call (the connection test, the organisation tree,
     /// queries that run to completion).
-    Native(fn(&Client, &Action, &Map<String, Value>) -> Result<Value, Error>),
+    Native(NativeFn),
 }
+
+/// An action written in plain Rust: the client, its own row, and the validated input.
+pub type NativeFn = fn(&Client, &Action, &Map<String, Value>) -> Result<Value, Error>;
 
 /// How the configuration's scope pins (account and site ids) constrain an action.
 #[derive(Clone, Copy)]

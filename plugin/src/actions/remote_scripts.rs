@@ -42,10 +42,8 @@ pub fn run(client: &Client, action: &Action, fields: &Map<String, Value>) -> Res
                 *counts.entry(status(task)).or_default() += 1;
             }
             if let Some(o) = out.as_object_mut() {
-                if !done {
-                    if let Some(Value::Array(w)) = o.get_mut("warnings") {
-                        w.push(json!("some tasks had not ended when waitSeconds ran out; follow them with scripts.status"));
-                    }
+                if let (false, Some(Value::Array(w))) = (done, o.get_mut("warnings")) {
+                    w.push(json!("some tasks had not ended when waitSeconds ran out; follow them with scripts.status"));
                 }
                 o.insert("parentTaskId".into(), json!(parent));
                 o.insert("finished".into(), json!(done));
