@@ -110,9 +110,8 @@ pub fn run(client: &Client, action: &Action, target: &Target, method: Method, pa
     let mut not_found = Vec::new();
     if !ids.is_empty() {
         not_found = not_visible(client, target, &ids)?;
-        if let Some(outside) = not_found.first().filter(|_| !client.config.scope.is_empty()) {
-            let i = ids.iter().position(|id| id == outside).unwrap_or(0);
-            return Err(Error::invalid(format!("/ids/{i}"), format!("{} {outside} is not visible within the configured scope; nothing was sent", target.what)));
+        if let Some(e) = outside_scope("ids", true, &ids, &not_found, target.what).filter(|_| !client.config.scope.is_empty()) {
+            return Err(e);
         }
     }
 
@@ -188,6 +187,17 @@ pub fn not_visible(client: &Client, target: &Target, ids: &[String]) -> Result<V
     let visible = client.list(target.lookup, &query, target.items, Bound { page_size: target.page_cap, max_items: ids.len() })?;
     let seen: Vec<&str> = visible.items.iter().filter_map(|i| i.pointer(target.id_at).and_then(Value::as_str)).collect();
     Ok(ids.iter().filter(|id| !seen.contains(&id.as_str()) || outside_pin(id)).cloned().collect())
+}
+
+/// The refusal for the first of `ids` (the input field `field`, an array when `indexed`) that
+/// [`not_visible`] reported, if any.
+pub fn outside_scope(field: &str, indexed: bool, ids: &[String], not_found: &[String], what: &str) -> Option<Error> {
+    let outside = not_found.first()?;
+    let at = match ids.iter().position(|id| id == outside) {
+        Some(i) if indexed => format!("/{field}/{i}"),
+        _ => format!("/{field}"),
+    };
+    Some(Error::invalid(at, format!("{what} {outside} is not visible within the configured scope; nothing was sent")))
 }
 
 /// A `targetScope` (where a blocklist entry made from a threat applies) may not reach above the

@@ -7,12 +7,11 @@
 //! typed `rate-limited` error. A query still running when the wait ends is returned unfinished
 //! with its `queryId`, so nothing is lost: `dv.status` and `dv.events` pick it up.
 
-use super::Action;
 use super::act::confine_filter;
-use super::catalog::DEFAULT_MAX_ITEMS;
 use super::params::to_data;
+use super::{Action, control, listing_output, max_items};
 use crate::Error;
-use crate::client::{Bound, Client, Items, MAX_PAGE_SIZE, Query, data_object};
+use crate::client::{Bound, Client, Items, Listing, MAX_PAGE_SIZE, Query, data_object};
 use crate::clock::Deadline;
 use crate::error::Upstream;
 use serde_json::{Map, Value, json};
@@ -37,21 +36,14 @@ pub fn run_dv(client: &Client, action: &Action, fields: &Map<String, Value>) -> 
         status = data_object(&client.get("dv/query-status", &Query::new().with("queryId", &query_id))?)?.clone();
         match status.get("responseState").and_then(Value::as_str).unwrap_or_default() {
             "FINISHED" => break,
-            "EMPTY_RESULTS" => return Ok(finished(&query_id, "EMPTY_RESULTS", json!({"items": [], "returned": 0, "totalItems": 0, "more": false, "nextCursor": null}))),
+            "EMPTY_RESULTS" => return Ok(finished(&query_id, "EMPTY_RESULTS", listing_output(Listing { total_items: Some(0), ..Listing::default() }))),
             state if state.contains("RUNNING") || state == "PLANNING" => {}
             state => return Err(ended(state, status.get("responseError"))),
         }
     }
-    let max_items = fields.get("maxItems").and_then(Value::as_u64).map_or(DEFAULT_MAX_ITEMS, |n| n as usize);
-    let listing = client.list("dv/events", &Query::new().with("queryId", &query_id), Items::Data, Bound { page_size: MAX_PAGE_SIZE, max_items })?;
-    let events = json!({
-        "items": listing.items,
-        "returned": listing.items.len(),
-        "totalItems": listing.total_items,
-        "more": listing.more,
-        "nextCursor": listing.next_cursor,
-    });
-    Ok(finished(&query_id, "FINISHED", events))
+    let bound = Bound { page_size: MAX_PAGE_SIZE, max_items: max_items(fields) };
+    let listing = client.list("dv/events", &Query::new().with("queryId", &query_id), Items::Data, bound)?;
+    Ok(finished(&query_id, "FINISHED", listing_output(listing)))
 }
 
 /// `powerquery.run`: create → ping until `FINISHED`; rows become objects keyed by column name.
@@ -94,7 +86,7 @@ pub fn run_power_query(client: &Client, action: &Action, fields: &Map<String, Va
 }
 
 fn wait(fields: &Map<String, Value>) -> Duration {
-    fields.get("waitSeconds").and_then(Value::as_u64).map_or(DEFAULT_WAIT, Duration::from_secs)
+    control(fields, "waitSeconds").map_or(DEFAULT_WAIT, Duration::from_secs)
 }
 
 /// The query's body: its data fields, with the scope pins as `accountIds`/`siteIds`.

@@ -12,7 +12,7 @@ use super::params::Param;
 use crate::Error;
 use crate::client::{Bound, Client, Items, MAX_PAGE_SIZE, Query};
 use crate::http::Method;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 /// Runs the generic request described by the validated `fields`.
 pub fn run(client: &Client, fields: &Map<String, Value>) -> Result<Value, Error> {
@@ -60,16 +60,10 @@ pub fn run(client: &Client, fields: &Map<String, Value>) -> Result<Value, Error>
         if method != Method::Get {
             return Err(Error::invalid("/paginate", "only GET requests page"));
         }
-        let max_items = fields.get("maxItems").and_then(Value::as_u64).map_or(super::catalog::DEFAULT_MAX_ITEMS, |n| n as usize);
+        let max_items = super::max_items(fields);
         let page_size = query.get("limit").and_then(|l| l.parse().ok()).unwrap_or(MAX_PAGE_SIZE);
         let listing = client.list(&path, &query, Items::Data, Bound { page_size, max_items })?;
-        return Ok(json!({
-            "items": listing.items,
-            "returned": listing.items.len(),
-            "totalItems": listing.total_items,
-            "more": listing.more,
-            "nextCursor": listing.next_cursor,
-        }));
+        return Ok(super::listing_output(listing));
     }
     client.call(method, &path, &query, body.as_ref())
 }

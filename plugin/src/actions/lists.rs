@@ -79,28 +79,29 @@ fn write_scope(client: &Client, fields: &Map<String, Value>) -> Result<Value, Er
         return Err(Error::invalid("/scope", "give exactly one of tenant, accountIds, siteIds, groupIds"));
     };
     let asked = string_list(Some(value));
-    let refused = |message: &str| Err(Error::invalid(format!("/scope/{key}"), message.to_owned()));
-    match key.as_str() {
-        "tenant" if value != &Value::Bool(true) => return refused("tenant scope is {\"tenant\": true}"),
-        "tenant" if !pins.is_empty() => return refused("the whole tenant reaches beyond the configured scope"),
-        "accountIds" if !pins.site_ids.is_empty() => return refused("an account reaches beyond the configured sites"),
-        "accountIds" | "siteIds" if !pins.is_empty() => {
-            let (pinned, what) = if key == "accountIds" { (&pins.account_ids, "account") } else { (&pins.site_ids, "site") };
-            let asked: Vec<&str> = asked.iter().map(String::as_str).collect();
-            if !pinned.is_empty() {
-                if let Some(e) = pin_violation(&asked, pinned, &format!("/scope/{key}"), what) {
-                    return Err(e);
-                }
-            } else if let Some(outside) = not_visible(client, &SITES, &asked.iter().map(|s| s.to_string()).collect::<Vec<_>>())?.first() {
-                return refused(&format!("site {outside} is not visible within the configured scope"));
-            }
-        }
-        "groupIds" if !pins.is_empty() => {
-            if let Some(outside) = not_visible(client, &GROUPS, &asked)?.first() {
-                return refused(&format!("group {outside} is not visible within the configured scope"));
-            }
-        }
-        _ => {}
+    let at = format!("/scope/{key}");
+    let refused = |message: &str| Err(Error::invalid(at.clone(), message.to_owned()));
+    // Ids checked against a pin of their own kind need no request; others need a lookup.
+    let within = |pinned: &[String], what: &str| match pin_violation(&asked.iter().map(String::as_str).collect::<Vec<_>>(), pinned, &at, what) {
+        Some(e) => Err(e),
+        None => Ok(()),
+    };
+    if key == "tenant" && value != &Value::Bool(true) {
+        return refused("tenant scope is {\"tenant\": true}");
     }
-    Ok(Value::Object(scope))
+    let lookup = match key.as_str() {
+        _ if pins.is_empty() => None,
+        "tenant" => return refused("the whole tenant reaches beyond the configured scope"),
+        "accountIds" if !pins.site_ids.is_empty() => return refused("an account reaches beyond the configured sites"),
+        "accountIds" => within(&pins.account_ids, "account").map(|()| None)?,
+        "siteIds" if !pins.site_ids.is_empty() => within(&pins.site_ids, "site").map(|()| None)?,
+        "siteIds" => Some(&SITES),
+        _ => Some(&GROUPS),
+    };
+    if let Some(target) = lookup
+        && let Some(outside) = not_visible(client, target, &asked)?.first()
+    {
+        return refused(&format!("{} {outside} is not visible within the configured scope", target.what));
+    }
+    Ok(Value::Object(scope.clone()))
 }

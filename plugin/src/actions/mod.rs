@@ -14,7 +14,7 @@ pub mod params;
 pub mod remote_scripts;
 
 use crate::Error;
-use crate::client::{Bound, Client, Items, Query, data_object};
+use crate::client::{Bound, Client, Items, Listing, Query, data_object};
 use crate::config::ScopePins;
 use params::{Param, input_schema, to_query, validate};
 use serde_json::{Map, Value, json};
@@ -181,18 +181,12 @@ pub fn invoke(client: &Client, name: &str, input: &str) -> Result<Value, Error> 
         }
         Op::List { path, items, page_cap } => {
             let page_size = control(&fields, "limit").map_or(page_cap, |n| n as u32).min(page_cap);
-            let max_items = control(&fields, "maxItems").map_or(catalog::DEFAULT_MAX_ITEMS, |n| n as usize);
+            let max_items = max_items(&fields);
             if let Some(cursor) = fields.get("cursor").and_then(Value::as_str) {
                 query.set("cursor", cursor);
             }
             let listing = client.list(&fill_path(path, &fields), &query, items, Bound { page_size, max_items })?;
-            Ok(json!({
-                "items": listing.items,
-                "returned": listing.items.len(),
-                "totalItems": listing.total_items,
-                "more": listing.more,
-                "nextCursor": listing.next_cursor,
-            }))
+            Ok(listing_output(listing))
         }
         Op::Send { method, path, wrap } => {
             let data = Value::Object(params::to_data(&params, &fields));
@@ -214,16 +208,9 @@ fn refuse_outside_pins(client: &Client, field: &str, of: &act::Target, fields: &
     if ids.is_empty() {
         return Ok(());
     }
-    match act::not_visible(client, of, &ids)?.first() {
-        None => Ok(()),
-        Some(outside) => {
-            let at = match fields.get(field) {
-                Some(Value::Array(_)) => format!("/{field}/{}", ids.iter().position(|id| id == outside).unwrap_or(0)),
-                _ => format!("/{field}"),
-            };
-            Err(Error::invalid(at, format!("{} {outside} is not visible within the configured scope; nothing was sent", of.what)))
-        }
-    }
+    let not_found = act::not_visible(client, of, &ids)?;
+    let indexed = matches!(fields.get(field), Some(Value::Array(_)));
+    act::outside_scope(field, indexed, &ids, &not_found, of.what).map_or(Ok(()), Err)
 }
 
 /// `groups/{groupId}/move-agents` with `{groupId}` from the validated input. Only ids (digits)
@@ -240,6 +227,22 @@ fn fill_path(path: &str, fields: &Map<String, Value>) -> String {
 
 fn control(fields: &Map<String, Value>, name: &str) -> Option<u64> {
     fields.get(name).and_then(Value::as_u64)
+}
+
+/// The caller's `maxItems` for a listing, or the default.
+fn max_items(fields: &Map<String, Value>) -> usize {
+    control(fields, "maxItems").map_or(catalog::DEFAULT_MAX_ITEMS, |n| n as usize)
+}
+
+/// A listing as every list action returns it.
+fn listing_output(listing: Listing) -> Value {
+    json!({
+        "items": listing.items,
+        "returned": listing.items.len(),
+        "totalItems": listing.total_items,
+        "more": listing.more,
+        "nextCursor": listing.next_cursor,
+    })
 }
 
 /// Confines a query to the configuration's scope pins: a pinned key the caller left out is

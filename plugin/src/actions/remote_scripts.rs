@@ -1,8 +1,8 @@
 //! `scripts.run`: execute a library script on agents (a targeted action, with every guard that
 //! implies), then poll the run's tasks until each has ended or the wait runs out.
 
-use super::Action;
 use super::act;
+use super::{Action, control};
 use super::catalog::AGENTS;
 use crate::Error;
 use crate::client::{Bound, Client, Items, MAX_PAGE_SIZE, Query};
@@ -29,7 +29,7 @@ pub fn run(client: &Client, action: &Action, fields: &Map<String, Value>) -> Res
         // A dry run, or a run waiting for approval in the console (no tasks yet).
         return Ok(out);
     };
-    let wait = fields.get("waitSeconds").and_then(Value::as_u64).map_or(DEFAULT_WAIT, Duration::from_secs);
+    let wait = control(fields, "waitSeconds").map_or(DEFAULT_WAIT, Duration::from_secs);
     let deadline = Deadline::after(client.clock, wait);
     let query = Query::new().with("parentTaskId", &parent);
     loop {
