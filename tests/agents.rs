@@ -62,12 +62,27 @@ async fn agents_list_filter_results_match_the_console() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn agents_list_stops_at_max_items_and_says_more_remain() {
+async fn agents_list_stops_at_max_items_on_a_page_boundary_and_resumes_exactly() {
     let sim = simulator();
-    let output = invoke_ok(&connect(&sim, tokens::ADMIN), "agents.list", r#"{"maxItems": 1500}"#).await;
-    assert_eq!(ids(&output).len(), 1500);
-    assert_eq!(output["more"], true);
-    assert_eq!(output["nextCursor"], serde_json::Value::Null, "the bound cut a page: resuming from its cursor would skip agents");
+    let conn = connect(&sim, tokens::ADMIN);
+    let first = invoke_ok(&conn, "agents.list", r#"{"maxItems": 1500}"#).await;
+    assert_eq!((ids(&first).len(), first["more"].clone()), (1500, serde_json::json!(true)));
+    let limits: Vec<String> = sim.requests().iter().map(|r| r.query.iter().find(|(k, _)| k == "limit").unwrap().1.clone()).collect();
+    assert_eq!(limits, ["1000", "500"], "the last page asks for exactly what is still wanted");
+    let cursor = first["nextCursor"].as_str().expect("the bound fell on a page boundary").to_owned();
+    let rest = invoke_ok(&conn, "agents.list", &serde_json::json!({"cursor": cursor, "maxItems": 100000}).to_string()).await;
+    let all: Vec<String> = ids(&first).into_iter().chain(ids(&rest)).collect();
+    let unique: BTreeSet<&String> = all.iter().collect();
+    assert_eq!((all.len(), unique.len(), rest["more"].clone()), (2500, 2500, serde_json::json!(false)));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn agents_list_of_a_few_asks_for_no_more_than_it_returns() {
+    let sim = simulator();
+    let output = invoke_ok(&connect(&sim, tokens::ADMIN), "agents.list", r#"{"maxItems": 50}"#).await;
+    assert_eq!(ids(&output).len(), 50);
+    let request = sim.requests().pop().unwrap();
+    assert!(request.query.contains(&("limit".into(), "50".into())), "{:?}", request.query);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -9,6 +9,7 @@
 //! - [`report`]: the human-readable demo report.
 
 mod bindings;
+pub mod cpu;
 pub mod credentials;
 mod logging;
 pub mod outbound;
@@ -16,6 +17,7 @@ pub mod policy;
 pub mod report;
 pub mod runtime;
 pub mod simulator;
+pub mod wit_json;
 
 pub use bindings::exports::sentinelone::plugin::integration::{
     ActionInfo, CheckReport, ConfigKey, Finding, FindingCode, Identity, IdentityKind, PluginInfo, Role, ScopeRole, Severity, TokenLifetime, Verdict,
@@ -25,4 +27,4 @@ pub use bindings::sentinelone::plugin::types::{Error as PluginError, InvalidInpu
 pub use credentials::{Credential, Delivery};
 pub use logging::LogLine;
 pub use policy::Policy;
-pub use runtime::{Connection, LoadReport, Outcome, Runtime};
+pub use runtime::{Connection, Fault, FaultKind, LoadReport, Outcome, Runtime};

@@ -5,7 +5,7 @@
 use anyhow::{Context as _, bail};
 use clap::{Args, Parser, Subcommand};
 use host_harness::simulator::{Simulator, SimulatorOptions, tokens};
-use host_harness::{Connection, Credential, Delivery, PluginError, Runtime, Verdict, report};
+use host_harness::{Connection, Credential, Delivery, Fault, PluginError, Runtime, Verdict, report};
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -28,8 +28,16 @@ struct Cli {
 enum Command {
     /// Print the plugin's description and action catalog (JSON).
     Describe,
-    /// Print the action catalog as the README's Markdown table.
-    Catalog,
+    /// Print the action catalog as the README's Markdown table; with --write or --check, keep a
+    /// document's catalog (between `<!-- catalog:start -->` and `<!-- catalog:end -->`) current.
+    Catalog {
+        /// Replace the catalog between the markers of this file.
+        #[arg(long, value_name = "FILE", conflicts_with = "check")]
+        write: Option<PathBuf>,
+        /// Exit 1 with the first difference when this file's catalog is not current.
+        #[arg(long, value_name = "FILE")]
+        check: Option<PathBuf>,
+    },
     /// Test the connection: reachability, identity, roles, token expiry (JSON). Exits 2 when not ready.
     Check(ConnectionArgs),
     /// Run an action by name (JSON out). Exits 1 with the typed error on failure.
@@ -172,25 +180,50 @@ async fn main() -> ExitCode {
 async fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     match &cli.command {
         Command::Describe => {
-            print_json(&load(cli)?.describe().await?)?;
+            print_json(&load(cli)?.describe().await.map_err(fault)?)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Catalog => {
-            print!("{}", report::catalog_markdown(&load(cli)?.describe().await?));
-            Ok(ExitCode::SUCCESS)
+        Command::Catalog { write, check } => {
+            let catalog = report::catalog_markdown(&load(cli)?.describe().await.map_err(fault)?);
+            let Some(path) = write.as_ref().or(check.as_ref()) else {
+                print!("{catalog}");
+                return Ok(ExitCode::SUCCESS);
+            };
+            let document = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+            let updated = report::splice_catalog(&document, &catalog).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            if write.is_some() {
+                if updated != document {
+                    std::fs::write(path, &updated).with_context(|| format!("writing {}", path.display()))?;
+                }
+                eprintln!("{}: catalog {}", path.display(), if updated == document { "already current" } else { "updated" });
+                return Ok(ExitCode::SUCCESS);
+            }
+            match report::first_difference(&document, &updated) {
+                None => Ok(ExitCode::SUCCESS),
+                Some(diff) => {
+                    eprintln!("{}: the catalog is stale ({diff})\nregenerate it: s1-harness catalog --write {}", path.display(), path.display());
+                    Ok(ExitCode::from(1))
+                }
+            }
         }
         Command::Check(args) => {
-            let outcome = load(cli)?.check(&args.connection()?).await?;
+            let outcome = load(cli)?.check(&args.connection()?).await.map_err(fault)?;
             print_json(&outcome.value)?;
             Ok(if outcome.value.verdict == Verdict::NotReady { ExitCode::from(2) } else { ExitCode::SUCCESS })
         }
         Command::Invoke { action, input, connection } => {
             let input = read_input(input)?;
-            let outcome = load(cli)?.invoke(&connection.connection()?, action, &input).await?;
+            let outcome = match load(cli)?.invoke(&connection.connection()?, action, &input).await {
+                Ok(outcome) => outcome,
+                Err(f) => return print_fault(&f),
+            };
             plugin_result(outcome.value.map(|json| serde_json::from_str(&json).unwrap_or(serde_json::Value::String(json))))
         }
         Command::Organizations(args) => {
-            let outcome = load(cli)?.organizations(&args.connection()?).await?;
+            let outcome = match load(cli)?.organizations(&args.connection()?).await {
+                Ok(outcome) => outcome,
+                Err(f) => return print_fault(&f),
+            };
             plugin_result(outcome.value)
         }
         Command::Simulate { port, request_log, agents } => {
@@ -208,7 +241,8 @@ async fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// Prints a plugin result: the value, or `{"error": …}` with exit code 1.
+/// Prints a plugin result: the value, or `{"error": {"tag": <WIT case>, "val": …}}` with exit
+/// code 1.
 fn plugin_result<T: serde::Serialize>(result: Result<T, PluginError>) -> anyhow::Result<ExitCode> {
     match result {
         Ok(value) => {
@@ -216,10 +250,27 @@ fn plugin_result<T: serde::Serialize>(result: Result<T, PluginError>) -> anyhow:
             Ok(ExitCode::SUCCESS)
         }
         Err(error) => {
-            print_json(&serde_json::json!({ "error": error }))?;
+            print_json(&serde_json::json!({ "error": host_harness::wit_json::plugin_error(&error) }))?;
             Ok(ExitCode::from(1))
         }
     }
+}
+
+/// Prints a call the host stopped, with what the plugin did before (its requests and logs), and
+/// exits 4: a caller sees which requests already went out.
+fn print_fault(fault: &Fault) -> anyhow::Result<ExitCode> {
+    eprintln!("error: {fault}");
+    print_json(&serde_json::json!({
+        "fault": { "kind": fault.kind, "message": fault.message, "elapsedMs": fault.elapsed.as_millis() as u64 },
+        "outbound": fault.outbound,
+        "logs": fault.logs,
+    }))?;
+    Ok(ExitCode::from(4))
+}
+
+/// A fault as an error for commands whose output has no room for the record.
+fn fault(fault: Fault) -> anyhow::Error {
+    anyhow::anyhow!("{fault} ({} requests sent)", fault.outbound.len())
 }
 
 async fn demo(cli: &Cli, request_log: Option<&Path>) -> anyhow::Result<ExitCode> {

@@ -1,7 +1,10 @@
 //! The `wasi:http` outgoing-request hook: every request the plugin makes passes here, where the
-//! policy decides, timeouts are clamped, the credential is added, and the response is capped.
+//! policy decides, timeouts are clamped, the credential is added, and both bodies are capped.
 //!
-//! A refusal is `ErrorCode::HttpRequestDenied`, a value the guest handles, never a trap.
+//! A refusal is `ErrorCode::HttpRequestDenied`, a value the guest handles, never a trap. Headers
+//! that would change where a request goes or who it claims to be (`host`, `authorization` when the
+//! host adds the credential, `proxy-*`, `forwarded`, `x-forwarded-*`, `via`, hop-by-hop headers)
+//! are refused when the guest builds them, before any request exists.
 
 use crate::credentials::{Credential, Delivery};
 use crate::policy::{Denial, HttpLimits, Policy};
@@ -55,7 +58,14 @@ impl WasiHttpHooks for OutboundHooks {
     /// can neither override the host's credential nor smuggle another one out.
     fn forbidden_header_filter(&mut self) -> ForbiddenHeaderFilter {
         let forbid_authorization = self.injects_header();
-        Arc::new(move |name| DEFAULT_FORBIDDEN_HEADERS.contains(name) || (forbid_authorization && name == AUTHORIZATION))
+        Arc::new(move |name| {
+            let text = name.as_str();
+            DEFAULT_FORBIDDEN_HEADERS.contains(name)
+                || (forbid_authorization && name == AUTHORIZATION)
+                || text.starts_with("proxy-")
+                || text.starts_with("x-forwarded-")
+                || ["forwarded", "via", "te", "trailer", "x-real-ip"].contains(&text)
+        })
     }
 
     fn send_request(
@@ -64,9 +74,22 @@ impl WasiHttpHooks for OutboundHooks {
         options: Option<RequestOptions>,
         _fut: Box<dyn Future<Output = Result<(), Error>> + Send>,
     ) -> ResponseFuture {
-        if let Err(denial) = self.policy.decide(request.uri()) {
-            tracing::warn!(target: "harness::outbound", method = %request.method(), uri = %request.uri(), %denial, "denied");
-            self.record(&request, Some(&denial));
+        let limits = self.policy.http;
+        let sent = self.records.lock().map_or(0, |r| r.len());
+        let declared = request.headers().get(http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+        let decision = if sent >= self.policy.limits.max_requests {
+            Err(Denial::TooManyRequests(self.policy.limits.max_requests))
+        } else if declared.is_some_and(|n| n > limits.max_request_bytes) {
+            Err(Denial::BodyTooLarge(limits.max_request_bytes))
+        } else {
+            self.policy.decide(request.uri()).map(|_| ())
+        };
+        if let Err(denial) = decision {
+            // Past the request budget only the first denial is recorded: the record stays bounded.
+            if sent <= self.policy.limits.max_requests {
+                tracing::warn!(target: "harness::outbound", method = %request.method(), uri = %request.uri(), %denial, "denied");
+                self.record(&request, Some(&denial));
+            }
             return Box::new(async { Err(Error::HttpRequestDenied) });
         }
         self.record(&request, None);
@@ -79,8 +102,8 @@ impl WasiHttpHooks for OutboundHooks {
                 request.headers_mut().insert(AUTHORIZATION, value);
             }
         }
-        let limits = self.policy.http;
         let options = clamp(options, &limits);
+        let request = request.map(|body| Capped::new(body, limits.max_request_bytes, Error::HttpRequestBodySize).boxed_unsync());
         Box::new(async move {
             let (response, io) = wasmtime_wasi_http::default_send_request(request, Some(options)).await?;
             if let Some(length) = response.body().size_hint().exact() {
@@ -88,7 +111,7 @@ impl WasiHttpHooks for OutboundHooks {
                     return Err(Error::HttpResponseBodySize(Some(length)));
                 }
             }
-            let response = response.map(|body| Capped { inner: body.boxed_unsync(), left: limits.max_response_bytes, cap: limits.max_response_bytes }.boxed_unsync());
+            let response = response.map(|body| Capped::new(body.boxed_unsync(), limits.max_response_bytes, Error::HttpResponseBodySize).boxed_unsync());
             Ok((response, Box::new(io) as Box<dyn Future<Output = _> + Send>))
         })
     }
@@ -103,12 +126,19 @@ fn clamp(options: Option<RequestOptions>, limits: &HttpLimits) -> RequestOptions
     }
 }
 
-/// A response body that fails with `HttpResponseBodySize` once it passes the cap, for bodies
-/// whose length is not declared up front (chunked).
+/// A body that fails with `over` once it passes `cap` bytes, for bodies whose length is not
+/// declared up front (chunked, or streamed by the guest).
 struct Capped {
     inner: WasiBody,
     left: u64,
     cap: u64,
+    over: fn(Option<u64>) -> Error,
+}
+
+impl Capped {
+    fn new(inner: WasiBody, cap: u64, over: fn(Option<u64>) -> Error) -> Capped {
+        Capped { inner, left: cap, cap, over }
+    }
 }
 
 impl Body for Capped {
@@ -121,8 +151,7 @@ impl Body for Capped {
             if let Some(data) = frame.data_ref() {
                 let len = data.len() as u64;
                 if len > self.left {
-                    let cap = self.cap;
-                    return Poll::Ready(Some(Err(Error::HttpResponseBodySize(Some(cap)))));
+                    return Poll::Ready(Some(Err((self.over)(Some(self.cap)))));
                 }
                 self.left -= len;
             }

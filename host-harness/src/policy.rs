@@ -11,7 +11,16 @@
 //! | any other origin (host, port or scheme differs) | denied: not allowed                        |
 //! | an empty allow-list                             | everything denied                          |
 //!
-//! An origin is scheme, host and port: `https://console.example` allows port 443 only.
+//! | a URI with userinfo (`user:pw@host`)            | denied, whatever the host                  |
+//! | beyond the call's request budget                | denied: too many requests                  |
+//!
+//! An origin is scheme, host and port: `https://console.example` allows port 443 only. IP
+//! literals in any form (`10.0.0.1`, `[::1]`, `2130706433`) are hosts like any other: denied
+//! unless they are exactly an allowed origin.
+//!
+//! Beside outbound access, a policy bounds everything a call can consume on the host: guest
+//! memory and CPU, wall-clock time, response and request body sizes, the number of requests, log
+//! lines and their size, resource-table entries, and the size of an `invoke` input.
 
 use std::fmt;
 use std::net::IpAddr;
@@ -47,7 +56,7 @@ impl Origin {
         Ok(Origin { https, host, port })
     }
 
-    /// The origin of a request URI, when it has a scheme and a host.
+    /// The origin of a request URI, when it has a scheme and a host and no userinfo.
     pub fn of_uri(uri: &http::Uri) -> Option<Origin> {
         let https = match uri.scheme_str()? {
             "https" => true,
@@ -55,6 +64,9 @@ impl Origin {
             _ => return None,
         };
         let authority = uri.authority()?;
+        if authority.as_str().contains('@') {
+            return None;
+        }
         let host = authority.host().trim_start_matches('[').trim_end_matches(']').to_ascii_lowercase();
         let port = authority.port_u16().unwrap_or(if https { 443 } else { 80 });
         Some(Origin { https, host, port })
@@ -89,8 +101,12 @@ pub enum Denial {
     NotAllowed(String),
     #[error("plain http to {0} is not allowed (https only; loopback http needs an explicit flag)")]
     PlainHttp(String),
-    #[error("the request URI has no scheme or host")]
+    #[error("the request URI has no scheme or host, or carries credentials")]
     Malformed,
+    #[error("the call already sent its {0} requests")]
+    TooManyRequests(usize),
+    #[error("the request body is over the {0}-byte cap")]
+    BodyTooLarge(u64),
 }
 
 /// Limits on the exchange itself: the guest may ask for any wasi-http timeout, and gets at most
@@ -102,6 +118,9 @@ pub struct HttpLimits {
     pub between_bytes_timeout: Duration,
     /// The most a response body may hold; larger responses fail with `HttpResponseBodySize`.
     pub max_response_bytes: u64,
+    /// The most a request body may hold; a larger one is cut off (the request never completes)
+    /// and fails with `HttpRequestBodySize`.
+    pub max_request_bytes: u64,
 }
 
 impl Default for HttpLimits {
@@ -111,6 +130,7 @@ impl Default for HttpLimits {
             first_byte_timeout: Duration::from_secs(60),
             between_bytes_timeout: Duration::from_secs(30),
             max_response_bytes: 32 * 1024 * 1024,
+            max_request_bytes: 4 * 1024 * 1024,
         }
     }
 }
@@ -125,11 +145,36 @@ pub struct Policy {
     pub http: HttpLimits,
     /// The most linear memory the instance may grow to.
     pub memory_limit_bytes: usize,
-    /// CPU bound: epoch ticks (of [`EPOCH_TICK`]) the guest may run without yielding to a host
-    /// call. Stops a spinning guest; a guest waiting on HTTP is bounded by `call_timeout`.
-    pub epoch_deadline_ticks: u64,
-    /// Wall-clock bound on one whole export call, host calls included.
+    /// CPU bound: the guest's own execution time in one call. Time in host calls (waiting for
+    /// HTTP, sleeping on a clock) is not counted, so a long listing over a slow link is bounded by
+    /// `call_timeout` alone, while a guest that computes (or spins) is stopped here.
+    pub guest_cpu: Duration,
+    /// Wall-clock bound on one whole export call, host calls included. The plugin is told it
+    /// (`call-timeout-ms`) and ends its own waits early enough to return a result.
     pub call_timeout: Duration,
+    /// Counts and sizes a call may not exceed.
+    pub limits: CallLimits,
+}
+
+/// What one call may consume on the host besides memory and time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CallLimits {
+    /// Outbound requests (each is also recorded in the call's outcome); later ones are denied.
+    pub max_requests: usize,
+    /// Log lines kept and forwarded; later ones are dropped (one notice says so).
+    pub max_log_lines: usize,
+    /// The longest log line kept; longer ones are cut.
+    pub max_log_line_bytes: usize,
+    /// Live `wasi` resources (fields, requests, streams, pollables) the guest may hold at once.
+    pub max_table_entries: usize,
+    /// The largest `invoke` input accepted; a larger one is `invalid-input` without a call.
+    pub max_input_bytes: usize,
+}
+
+impl Default for CallLimits {
+    fn default() -> Self {
+        CallLimits { max_requests: 10_000, max_log_lines: 10_000, max_log_line_bytes: 8 * 1024, max_table_entries: 10_000, max_input_bytes: 1024 * 1024 }
+    }
 }
 
 /// How often the runtime advances the engine's epoch.
@@ -148,8 +193,9 @@ impl Policy {
             allow_loopback_http: false,
             http: HttpLimits::default(),
             memory_limit_bytes: 128 * 1024 * 1024,
-            epoch_deadline_ticks: 500, // 5 s of uninterrupted guest CPU
+            guest_cpu: Duration::from_secs(10),
             call_timeout: Duration::from_secs(300),
+            limits: CallLimits::default(),
         }
     }
 
@@ -215,6 +261,20 @@ mod tests {
     #[test]
     fn refuses_urls_with_credentials() {
         assert!(Origin::parse("https://user:pw@console.example").is_err());
+    }
+
+    #[test]
+    fn denies_a_request_uri_with_userinfo_even_to_the_console() {
+        let p = Policy::for_console("https://console.example").unwrap();
+        assert_eq!(p.decide(&uri("https://user:pw@console.example/x")), Err(Denial::Malformed));
+    }
+
+    #[test]
+    fn ip_literals_are_denied_unless_exactly_allowed() {
+        let p = Policy { allow_loopback_http: true, ..Policy::for_console("http://127.0.0.1:8080").unwrap() };
+        for other in ["http://127.0.0.2:8080/", "http://[::1]:8080/", "http://2130706433:8080/", "http://0x7f000001:8080/", "https://10.0.0.1/"] {
+            assert!(matches!(p.decide(&uri(other)), Err(Denial::NotAllowed(_))), "{other}");
+        }
     }
 
     #[test]

@@ -139,3 +139,28 @@ fn worked_examples(info: &crate::PluginInfo) -> Vec<(&str, &crate::ActionInfo)> 
         })
         .collect()
 }
+
+/// The markers between which a README holds the generated catalog.
+pub const CATALOG_START: &str = "<!-- catalog:start -->\n";
+pub const CATALOG_END: &str = "<!-- catalog:end -->";
+
+/// `document` with the text between the catalog markers replaced by `catalog`; an error names a
+/// missing marker.
+pub fn splice_catalog(document: &str, catalog: &str) -> Result<String, String> {
+    let start = document.find(CATALOG_START).ok_or("no `<!-- catalog:start -->` line")? + CATALOG_START.len();
+    let end = document[start..].find(CATALOG_END).ok_or("no `<!-- catalog:end -->` after the start marker")? + start;
+    Ok(format!("{}{catalog}{}", &document[..start], &document[end..]))
+}
+
+/// The first line where two texts differ, as a short diff for a drift message.
+pub fn first_difference(old: &str, new: &str) -> Option<String> {
+    let (mut a, mut b) = (old.lines(), new.lines());
+    for line in 1.. {
+        match (a.next(), b.next()) {
+            (None, None) => return None,
+            (x, y) if x == y => continue,
+            (x, y) => return Some(format!("line {line}:\n- {}\n+ {}", x.unwrap_or("<end>"), y.unwrap_or("<end>"))),
+        }
+    }
+    None
+}

@@ -6,15 +6,22 @@
 //!    one `InstancePre`.
 //! 2. One fresh `Store` and instance per call: nothing leaks between calls or tenants.
 //! 3. Each call runs under the [`Policy`]: outbound requests through [`OutboundHooks`], memory
-//!    through `StoreLimits`, guest CPU through epoch ticks, the whole call through a wall-clock
-//!    timeout (epochs cannot interrupt a guest that is waiting inside a host call).
+//!    through `StoreLimits`, guest CPU through call hooks and epoch checks ([`crate::cpu`]), the
+//!    whole call through a wall-clock timeout (epochs cannot interrupt a guest that is waiting
+//!    inside a host call). The plugin is told the bound (`call-timeout-ms`) and its listing
+//!    budget (`max-output-bytes`, a fifth of the memory limit), so it returns before either is
+//!    reached.
+//! 4. A call the host stops anyway (a bound, a trap) is a [`Fault`], which still carries the
+//!    plugin's logs and the record of every request it sent.
 
 use crate::bindings::exports::sentinelone::plugin::integration::{CheckReport, PluginInfo};
 use crate::bindings::exports::sentinelone::plugin::organizations::OrganizationTree;
 use crate::bindings::sentinelone::plugin::types::Error as PluginError;
 use crate::bindings::{Plugin, PluginPre};
+use crate::bindings::sentinelone::plugin::types::InvalidInput;
+use crate::cpu::{CpuMeter, GuestCpuExceeded};
 use crate::credentials::{Credential, Delivery};
-use crate::logging::LogLine;
+use crate::logging::{CallLog, LogLine};
 use crate::outbound::{OutboundHooks, OutboundRecord};
 use crate::policy::{EPOCH_TICK, Policy};
 use anyhow::Context as _;
@@ -23,8 +30,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
-use wasmtime::{Engine, Store, StoreLimits, StoreLimitsBuilder, UpdateDeadline};
+use wasmtime::component::{Component, HasSelf, Linker, ResourceTable, ResourceTableError};
+use wasmtime::{Engine, ResourceLimiter, Store, StoreLimits, StoreLimitsBuilder};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_config::{WasiConfig, WasiConfigVariables};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
@@ -83,6 +90,8 @@ impl Connection {
         if let Some(c) = self.credential.as_ref().filter(|c| c.delivery == Delivery::ConfigStore) {
             vars.insert("api-token", c.expose());
         }
+        vars.insert("call-timeout-ms", self.policy.call_timeout.as_millis().clamp(1_000, 86_400_000).to_string());
+        vars.insert("max-output-bytes", (self.policy.memory_limit_bytes / 5).clamp(65_536, 1 << 30).to_string());
         vars
     }
 }
@@ -91,11 +100,72 @@ impl Connection {
 #[derive(Debug)]
 pub struct Outcome<T> {
     pub value: T,
-    /// Every line the plugin logged.
+    /// Every line the plugin logged (up to the policy's limits).
     pub logs: Vec<LogLine>,
     /// Every request the plugin tried to send, allowed or denied.
     pub outbound: Vec<OutboundRecord>,
     pub elapsed: Duration,
+    /// The guest's own execution time (see [`crate::cpu`]).
+    pub guest_cpu: Duration,
+}
+
+/// Why the host stopped a call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FaultKind {
+    /// The call ran past the policy's wall-clock bound.
+    WallClock,
+    /// The guest executed longer than the policy's CPU budget.
+    GuestCpu,
+    /// The guest tried to grow its memory past the policy's limit.
+    Memory,
+    /// The guest held more `wasi` resources than the policy allows.
+    ResourceLimit,
+    /// The guest trapped (a bug, or an abuse of the ABI).
+    Trap,
+}
+
+/// A call the host ended without the plugin's answer, with what the plugin did before: a caller
+/// learns which requests already went out (a script started, an agent isolated) even then.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct Fault {
+    pub kind: FaultKind,
+    pub message: String,
+    pub logs: Vec<LogLine>,
+    pub outbound: Vec<OutboundRecord>,
+    pub elapsed: Duration,
+    pub guest_cpu: Duration,
+}
+
+/// `StoreLimits`, remembering whether it refused memory (to tell a memory fault from a trap).
+struct Limiter {
+    inner: StoreLimits,
+    refused_memory: bool,
+}
+
+impl ResourceLimiter for Limiter {
+    fn memory_growing(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> wasmtime::Result<bool> {
+        let answer = self.inner.memory_growing(current, desired, maximum);
+        self.refused_memory |= !matches!(answer, Ok(true));
+        answer
+    }
+
+    fn table_growing(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> wasmtime::Result<bool> {
+        self.inner.table_growing(current, desired, maximum)
+    }
+
+    fn instances(&self) -> usize {
+        self.inner.instances()
+    }
+
+    fn tables(&self) -> usize {
+        self.inner.tables()
+    }
+
+    fn memories(&self) -> usize {
+        self.inner.memories()
+    }
 }
 
 /// The per-call store state.
@@ -105,8 +175,9 @@ pub struct HostState {
     http: WasiHttpCtx,
     hooks: OutboundHooks,
     config: WasiConfigVariables,
-    limits: StoreLimits,
-    pub(crate) logs: Vec<LogLine>,
+    limits: Limiter,
+    pub(crate) logs: CallLog,
+    cpu: CpuMeter,
 }
 
 impl WasiView for HostState {
@@ -188,7 +259,7 @@ impl Runtime {
     }
 
     /// The plugin's self-description. Runs with no configuration and a deny-all policy.
-    pub async fn describe(&self) -> anyhow::Result<PluginInfo> {
+    pub async fn describe(&self) -> Result<PluginInfo, Fault> {
         let none = Connection {
             console_url: String::new(),
             credential: None,
@@ -202,65 +273,88 @@ impl Runtime {
     }
 
     /// The connection test.
-    pub async fn check(&self, connection: &Connection) -> anyhow::Result<Outcome<CheckReport>> {
+    pub async fn check(&self, connection: &Connection) -> Result<Outcome<CheckReport>, Fault> {
         self.call(connection, async |plugin, store| plugin.sentinelone_plugin_integration().call_check(store).await).await
     }
 
-    /// Runs an action by name with a JSON input.
-    pub async fn invoke(&self, connection: &Connection, action: &str, input: &str) -> anyhow::Result<Outcome<Result<String, PluginError>>> {
+    /// Runs an action by name with a JSON input. An input over the policy's size cap is refused
+    /// as `invalid-input` without calling the plugin.
+    pub async fn invoke(&self, connection: &Connection, action: &str, input: &str) -> Result<Outcome<Result<String, PluginError>>, Fault> {
+        let max = connection.policy.limits.max_input_bytes;
+        if input.len() > max || action.len() > 256 {
+            let message = format!("the input is {} bytes; the host accepts at most {max}", input.len());
+            let value = Err(PluginError::InvalidInput(InvalidInput { field: None, message }));
+            return Ok(Outcome { value, logs: Vec::new(), outbound: Vec::new(), elapsed: Duration::ZERO, guest_cpu: Duration::ZERO });
+        }
         self.call(connection, async |plugin, store| plugin.sentinelone_plugin_integration().call_invoke(store, action, input).await).await
     }
 
     /// The organisation tree.
-    pub async fn organizations(&self, connection: &Connection) -> anyhow::Result<Outcome<Result<OrganizationTree, PluginError>>> {
+    pub async fn organizations(&self, connection: &Connection) -> Result<Outcome<Result<OrganizationTree, PluginError>>, Fault> {
         self.call(connection, async |plugin, store| plugin.sentinelone_plugin_organizations().call_tree(store).await).await
     }
 
     /// One call in a fresh store, under the connection's policy. Host faults (a trap, the
-    /// memory limit, the CPU or wall-clock bound) are `Err`; the plugin's own typed errors are
-    /// part of `T`.
-    async fn call<T>(
-        &self,
-        connection: &Connection,
-        f: impl AsyncFnOnce(&Plugin, &mut Store<HostState>) -> wasmtime::Result<T>,
-    ) -> anyhow::Result<Outcome<T>> {
+    /// memory limit, the CPU or wall-clock bound) are a [`Fault`]; the plugin's own typed errors
+    /// are part of `T`.
+    async fn call<T>(&self, connection: &Connection, f: impl AsyncFnOnce(&Plugin, &mut Store<HostState>) -> wasmtime::Result<T>) -> Result<Outcome<T>, Fault> {
         let policy = Arc::new(connection.policy.clone());
         let records = Arc::new(Mutex::new(Vec::new()));
+        let mut table = ResourceTable::new();
+        table.set_max_capacity(policy.limits.max_table_entries);
+        let cpu = CpuMeter::default();
         let state = HostState {
             wasi: WasiCtx::builder().build(),
-            table: ResourceTable::new(),
+            table,
             http: WasiHttpCtx::new(),
             hooks: OutboundHooks { policy: policy.clone(), credential: connection.credential.clone(), records: records.clone() },
             config: connection.config_variables(),
-            limits: StoreLimitsBuilder::new().memory_size(policy.memory_limit_bytes).instances(4).trap_on_grow_failure(true).build(),
-            logs: Vec::new(),
+            limits: Limiter {
+                inner: StoreLimitsBuilder::new().memory_size(policy.memory_limit_bytes).table_elements(100_000).instances(4).trap_on_grow_failure(true).build(),
+                refused_memory: false,
+            },
+            logs: CallLog::new(policy.limits.max_log_lines, policy.limits.max_log_line_bytes),
+            cpu: cpu.clone(),
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limits);
-        // Each deadline hit is roughly one tick of guest CPU (a guest parked in a host call
-        // does not hit it): count them against the budget, and yield so the wall-clock timeout
-        // can fire even while the guest computes.
-        let budget = policy.epoch_deadline_ticks;
-        let mut spent = 0u64;
-        store.set_epoch_deadline(1);
-        store.epoch_deadline_callback(move |_| {
-            spent += 1;
-            if spent > budget { Err(wasmtime::Error::msg(format!("the plugin exceeded its CPU budget of {budget} ticks"))) } else { Ok(UpdateDeadline::Yield(1)) }
+        store.call_hook(|store, hook| {
+            store.data().cpu.on_hook(hook);
+            Ok(())
         });
+        let budget = policy.guest_cpu;
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_callback(move |store| store.data().cpu.on_epoch(budget));
 
         let start = Instant::now();
         let run = async {
             let plugin = self.pre.instantiate_async(&mut store).await?;
             f(&plugin, &mut store).await
         };
-        let value = match tokio::time::timeout(policy.call_timeout, run).await {
-            Ok(result) => result.map_err(anyhow::Error::from).context("the plugin call failed")?,
-            Err(_) => anyhow::bail!("the plugin call exceeded the {:?} wall-clock bound", policy.call_timeout),
-        };
+        let result = tokio::time::timeout(policy.call_timeout, run).await;
         let elapsed = start.elapsed();
-        let logs = std::mem::take(&mut store.data_mut().logs);
+        cpu.stop();
+        let logs = store.data_mut().logs.take();
         let outbound = records.lock().map(|r| r.clone()).unwrap_or_default();
-        Ok(Outcome { value, logs, outbound, elapsed })
+        let guest_cpu = cpu.spent();
+        let (kind, message) = match result {
+            Ok(Ok(value)) => return Ok(Outcome { value, logs, outbound, elapsed, guest_cpu }),
+            Err(_) => (FaultKind::WallClock, format!("the plugin call exceeded the {:?} wall-clock bound", policy.call_timeout)),
+            Ok(Err(error)) => {
+                let kind = if error.downcast_ref::<GuestCpuExceeded>().is_some() {
+                    FaultKind::GuestCpu
+                } else if store.data().limits.refused_memory {
+                    FaultKind::Memory
+                } else if error.downcast_ref::<ResourceTableError>().is_some() {
+                    FaultKind::ResourceLimit
+                } else {
+                    FaultKind::Trap
+                };
+                (kind, format!("the plugin call failed: {error:#}"))
+            }
+        };
+        tracing::warn!(target: "harness::runtime", ?kind, requests = outbound.len(), "{message}");
+        Err(Fault { kind, message, logs, outbound, elapsed, guest_cpu })
     }
 }
 

@@ -2,6 +2,8 @@
 //! is the token, what may it do, and how long does it live.
 
 use crate::Error;
+use crate::actions::act::not_visible;
+use crate::actions::catalog::{ACCOUNTS, SITES};
 use crate::client::{Client, Query, data_object};
 use crate::http::Method;
 use crate::time::{days_between, parse_http_date, parse_iso8601};
@@ -39,6 +41,7 @@ pub enum FindingCode {
     Scope,
     ConfigurationInvalid,
     UnexpectedResponse,
+    PinNotVisible,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -235,10 +238,31 @@ pub fn run(client: &Client) -> CheckReport {
         }
         None => report.note(Severity::Info, FindingCode::TokenExpiryUnknown, "the token's expiry date could not be read"),
     }
+    pins_visible(client, &mut report);
     if report.findings.iter().any(|f| f.code == FindingCode::ReadOnlyRole) && !summary.contains("expires in") {
         summary = "the token is Viewer-only: actions will be refused".into();
     }
     report.finish(summary)
+}
+
+/// 4. Each scope pin must name an account or site the token can see: a pin that names nothing
+/// visible confines every request to nothing, which would look like an empty tenant.
+fn pins_visible(client: &Client, report: &mut CheckReport) {
+    let pins = &client.config.scope;
+    for (ids, target) in [(&pins.account_ids, &ACCOUNTS), (&pins.site_ids, &SITES)] {
+        if ids.is_empty() {
+            continue;
+        }
+        match not_visible(client, target, ids) {
+            Ok(hidden) if hidden.is_empty() => {}
+            Ok(hidden) => report.note(
+                Severity::Warning,
+                FindingCode::PinNotVisible,
+                format!("the configured {} pin(s) {} name nothing this token can see; requests confined to them find nothing", target.what, hidden.join(", ")),
+            ),
+            Err(e) => report.note(Severity::Info, FindingCode::Scope, format!("the {} pins could not be verified ({e})", target.what)),
+        }
+    }
 }
 
 /// A 401: tell an expired token from an unknown one when the plugin holds the token (hosts that

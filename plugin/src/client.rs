@@ -1,10 +1,11 @@
 //! The SentinelOne client: builds requests under `/web/api/v2.1/`, reads the envelope, maps
 //! error bodies to [`Error`], and follows cursors.
 
-use crate::clock::Clock;
+use crate::clock::{Clock, Deadline};
 use crate::config::Config;
 use std::time::Duration;
 use crate::http::{MAX_RESPONSE_BYTES, Method, Request, Response, Transport};
+pub use crate::pages::{Bound, Items};
 use crate::log::{Level, Log};
 use crate::{API_PREFIX, Error};
 use serde_json::Value;
@@ -35,9 +36,14 @@ impl Query {
         self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
     }
 
+    /// Sets `key`, in its place when present (so a query keeps its order from page to page).
     pub fn set(&mut self, key: &str, value: impl Into<String>) {
-        self.0.retain(|(k, _)| k != key);
-        self.push(key, value);
+        match self.0.iter_mut().find(|(k, _)| k == key) {
+            Some((_, v)) => *v = value.into(),
+            None => {
+                self.push(key, value);
+            }
+        }
     }
 
     /// `a=1&b=x%2Cy`: every value percent-encoded exactly once (a cursor's `=`, `+` and `/`
@@ -66,50 +72,35 @@ fn encode_into(out: &mut String, text: &str) {
     }
 }
 
-/// One page or a whole listing: items as SentinelOne sent them (unknown fields kept).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+/// A whole listing as values, for the plugin's own bounded reads (id lookups, the organisation
+/// tree, task statuses). Listings returned to callers never become values: see [`crate::output`].
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Listing {
     pub items: Vec<Value>,
     /// `pagination.totalItems` of the first page, when the server counted.
     pub total_items: Option<u64>,
     /// Whether items remain beyond what was returned.
     pub more: bool,
-    /// Where to resume, when the listing stopped on a page boundary with items remaining.
-    pub next_cursor: Option<String>,
-    /// The first page's `data` when it is an object (e.g. `GET sites` carries `allSites` there).
-    #[serde(skip)]
-    pub first_data: Option<Value>,
-    /// How many requests the listing took.
-    #[serde(skip)]
-    pub pages: u32,
+    /// The first page's other `data` fields (e.g. `GET sites` carries `allSites` there).
+    pub beside: serde_json::Map<String, Value>,
 }
 
-/// Where a list endpoint keeps its items inside `data`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Items {
-    /// `data` is the array (almost every endpoint).
-    Data,
-    /// `data.<field>` is the array (`GET sites`: `data.sites`, beside `data.allSites`).
-    Field(&'static str),
-}
-
-/// How far to follow cursors.
-#[derive(Clone, Copy, Debug)]
-pub struct Bound {
-    /// Items per request (`limit`), at most the endpoint's cap.
-    pub page_size: u32,
-    /// Stop once this many items are in hand.
-    pub max_items: usize,
-}
-
-/// A client for one configured console.
+/// A client for one configured console, for the length of one call.
 pub struct Client<'a> {
     pub transport: &'a dyn Transport,
     pub config: &'a Config,
     pub log: &'a dyn Log,
     /// For pauses between retries and polls.
     pub clock: &'a dyn Clock,
+    /// When the plugin must have returned: the host's call bound less a margin (see
+    /// [`Client::new`]). Every wait and every walk over pages ends before it.
+    pub deadline: Deadline,
+}
+
+/// How long before the host's bound the plugin stops waiting: a fifth of the bound, between 1 s
+/// and 15 s, which leaves time for the one request in flight and the output.
+pub fn margin(call_timeout: Duration) -> Duration {
+    (call_timeout / 5).clamp(Duration::from_secs(1), Duration::from_secs(15))
 }
 
 /// How many times one request is sent at most (the first try and two retries).
@@ -131,15 +122,18 @@ fn retry_pause(method: Method, error: &Error, attempt: u32) -> Option<Duration> 
     }
 }
 
-/// The end-of-pages markers SentinelOne is known to use: `null`, a missing key, `""`, `"null"`.
-pub fn next_cursor(envelope: &Value) -> Option<String> {
-    match envelope.get("pagination")?.get("nextCursor")? {
-        Value::String(s) if !s.is_empty() && s != "null" => Some(s.clone()),
-        _ => None,
-    }
-}
-
 impl<'a> Client<'a> {
+    /// A client whose deadline starts now, from the configuration's call bound.
+    pub fn new(transport: &'a dyn Transport, config: &'a Config, log: &'a dyn Log, clock: &'a dyn Clock) -> Client<'a> {
+        let budget = config.call_timeout.saturating_sub(margin(config.call_timeout));
+        Client { transport, config, log, clock, deadline: Deadline::after(clock, budget) }
+    }
+
+    /// A deadline for a wait of `wait`, ending no later than the call's own deadline.
+    pub fn wait_deadline(&self, wait: Duration) -> Deadline {
+        Deadline::after(self.clock, wait).min(self.deadline)
+    }
+
     /// Sends one request and returns the parsed JSON envelope of a success, or the typed error.
     pub fn call(&self, method: Method, path: &str, query: &Query, body: Option<&Value>) -> Result<Value, Error> {
         let response = self.send(method, path, query, body)?;
@@ -173,11 +167,12 @@ impl<'a> Client<'a> {
             path_and_query,
             headers,
             body: body.map(|b| b.to_string().into_bytes()),
+            time_left: self.deadline.remaining(self.clock),
         };
         let mut attempt = 1;
         loop {
             match self.exchange(&request, path) {
-                Err(e) if attempt < MAX_ATTEMPTS => match retry_pause(method, &e, attempt) {
+                Err(e) if attempt < MAX_ATTEMPTS => match retry_pause(method, &e, attempt).filter(|p| *p < self.deadline.remaining(self.clock)) {
                     Some(pause) => {
                         self.log.log(Level::Info, &format!("{} {API_PREFIX}{path}: {e}; retrying in {} s", method.as_str(), pause.as_secs()));
                         self.clock.sleep(pause);
@@ -229,63 +224,23 @@ impl<'a> Client<'a> {
         self.call(Method::Post, path, &Query::new(), Some(body))
     }
 
-    /// Follows `nextCursor` from `query` (which may already carry a `cursor`) until the end or
-    /// the bound, sending the same filters and `limit` on every page.
+    /// Follows cursors like [`Client::walk`] and keeps every item as a value.
     pub fn list(&self, path: &str, query: &Query, items_at: Items, bound: Bound) -> Result<Listing, Error> {
         let mut listing = Listing::default();
-        let mut query = query.clone();
-        query.set("limit", bound.page_size.to_string());
-        loop {
-            let envelope = self.get(path, &query)?;
-            listing.pages += 1;
-            if listing.pages == 1 {
-                listing.total_items = envelope.get("pagination").and_then(|p| p.get("totalItems")).and_then(Value::as_u64);
-                if let Items::Field(_) = items_at {
-                    listing.first_data = envelope.get("data").filter(|d| d.is_object()).cloned();
+        let walk = self.walk(path, query, items_at, bound, |page, items| {
+            if listing.beside.is_empty() {
+                for (key, value) in &page.beside {
+                    listing.beside.insert(key.clone(), serde_json::from_str(value.get()).unwrap_or(Value::Null));
                 }
             }
-            let page = page_items(&envelope, items_at)?;
-            let cursor = next_cursor(&envelope);
-            let room = bound.max_items - listing.items.len();
-            if page.len() > room {
-                // The bound falls inside this page: the cursor would skip the cut items.
-                listing.items.extend(page.into_iter().take(room));
-                listing.more = true;
-                listing.next_cursor = None;
-                return Ok(listing);
+            for item in items {
+                listing.items.push(serde_json::from_str(item.get()).map_err(|e| Error::UnexpectedResponse(format!("{path}: an item is not JSON ({e})")))?);
             }
-            listing.items.extend(page);
-            match cursor {
-                None => return Ok(listing),
-                Some(c) if listing.items.len() >= bound.max_items => {
-                    listing.more = true;
-                    listing.next_cursor = Some(c);
-                    return Ok(listing);
-                }
-                Some(c) => {
-                    if query.get("cursor") == Some(c.as_str()) {
-                        return Err(Error::UnexpectedResponse(format!("{path}: the server repeated the same cursor")));
-                    }
-                    query.set("cursor", c);
-                }
-            }
-        }
-    }
-}
-
-/// The array of items in a list response.
-pub fn page_items(envelope: &Value, items_at: Items) -> Result<Vec<Value>, Error> {
-    let data = envelope.get("data");
-    let array = match items_at {
-        Items::Data => data,
-        Items::Field(f) => data.and_then(|d| d.get(f)),
-    };
-    match array {
-        Some(Value::Array(items)) => Ok(items.clone()),
-        _ => Err(Error::UnexpectedResponse(match items_at {
-            Items::Data => "expected `data` to be an array".to_owned(),
-            Items::Field(f) => format!("expected `data.{f}` to be an array"),
-        })),
+            Ok(())
+        })?;
+        listing.total_items = walk.total_items;
+        listing.more = walk.more;
+        Ok(listing)
     }
 }
 
@@ -356,17 +311,12 @@ pub(crate) mod tests {
         Config::load(pairs.as_slice()).unwrap()
     }
 
-    fn page(ids: &[&str], cursor: Value) -> (u16, Value) {
-        let data: Vec<Value> = ids.iter().map(|id| serde_json::json!({"id": id})).collect();
-        (200, serde_json::json!({"data": data, "pagination": {"nextCursor": cursor, "totalItems": 5}}))
-    }
-
     /// Sends `method agents` through a transport that first answers `status` (with `retry_after`).
     fn after_refusal(method: Method, status: u16, retry_after: Option<&str>) -> (Result<Value, Error>, Vec<std::time::Duration>, usize) {
         let t = FakeTransport::new(vec![(200, serde_json::json!({"data": {}}))]).after(status, retry_after);
         let config = config(&[]);
         let clock = FakeClock::default();
-        let client = Client { transport: &t, config: &config, log: &NoLog, clock: &clock };
+        let client = Client::new(&t, &config, &NoLog, &clock);
         let result = client.call(method, "agents", &Query::new(), None);
         let sent = t.requests.borrow().len();
         (result, clock.sleeps.take(), sent)
@@ -400,37 +350,6 @@ pub(crate) mod tests {
     fn encodes_cursor_characters_once_and_keeps_commas() {
         let q = Query::new().with("cursor", "YWJj+/==").with("siteIds", "1,2");
         assert_eq!(q.encode(), "cursor=YWJj%2B%2F%3D%3D&siteIds=1,2");
-    }
-
-    #[test]
-    fn list_treats_every_end_marker_as_the_end() {
-        for end in [Value::Null, Value::from(""), Value::from("null")] {
-            let t = FakeTransport::new(vec![page(&["1", "2"], "c2=".into()), page(&["3"], end)]);
-            let config = config(&[]);
-            let client = Client { transport: &t, config: &config, log: &NoLog, clock: &FakeClock::default() };
-            let l = client.list("agents", &Query::new(), Items::Data, Bound { page_size: 2, max_items: 10 }).unwrap();
-            assert_eq!(l.items.len(), 3);
-            assert!(!l.more);
-            assert_eq!(t.paths()[1], "/web/api/v2.1/agents?limit=2&cursor=c2%3D");
-        }
-    }
-
-    #[test]
-    fn list_stops_at_the_bound_and_offers_the_cursor_on_a_page_boundary() {
-        let t = FakeTransport::new(vec![page(&["1", "2"], "next".into())]);
-        let config = config(&[]);
-        let client = Client { transport: &t, config: &config, log: &NoLog, clock: &FakeClock::default() };
-        let l = client.list("agents", &Query::new(), Items::Data, Bound { page_size: 2, max_items: 2 }).unwrap();
-        assert_eq!((l.items.len(), l.more, l.next_cursor.as_deref()), (2, true, Some("next")));
-    }
-
-    #[test]
-    fn list_refuses_a_non_array_data() {
-        let t = FakeTransport::new(vec![(200, serde_json::json!({"data": null}))]);
-        let config = config(&[]);
-        let client = Client { transport: &t, config: &config, log: &NoLog, clock: &FakeClock::default() };
-        let e = client.list("agents", &Query::new(), Items::Data, Bound { page_size: 2, max_items: 2 }).unwrap_err();
-        assert!(matches!(e, Error::UnexpectedResponse(_)));
     }
 
     #[test]

@@ -41,6 +41,16 @@ impl Deadline {
         Deadline { at: clock.now() + budget }
     }
 
+    /// The earlier of two deadlines.
+    pub fn min(self, other: Deadline) -> Deadline {
+        if other.at < self.at { other } else { self }
+    }
+
+    /// Whether the deadline has passed.
+    pub fn passed(&self, clock: &dyn Clock) -> bool {
+        clock.now() >= self.at
+    }
+
     /// The time left, zero once passed.
     pub fn remaining(&self, clock: &dyn Clock) -> Duration {
         self.at.saturating_sub(clock.now())

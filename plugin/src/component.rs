@@ -109,10 +109,12 @@ impl Transport for WasiHttp {
         if !parts_ok {
             return Err(protocol("the host refused the request line"));
         }
+        // Never wait past the call's deadline (at least a second, so a request can still be made).
+        let left = u64::try_from(request.time_left.as_nanos()).unwrap_or(u64::MAX).max(1_000_000_000);
         let options = RequestOptions::new();
-        let _ = options.set_connect_timeout(Some(CONNECT_TIMEOUT_NS));
-        let _ = options.set_first_byte_timeout(Some(FIRST_BYTE_TIMEOUT_NS));
-        let _ = options.set_between_bytes_timeout(Some(BETWEEN_BYTES_TIMEOUT_NS));
+        let _ = options.set_connect_timeout(Some(CONNECT_TIMEOUT_NS.min(left)));
+        let _ = options.set_first_byte_timeout(Some(FIRST_BYTE_TIMEOUT_NS.min(left)));
+        let _ = options.set_between_bytes_timeout(Some(BETWEEN_BYTES_TIMEOUT_NS.min(left)));
 
         let body = outgoing.body().map_err(|()| protocol("no request body"))?;
         let pending = outgoing_handler::handle(outgoing, Some(options)).map_err(|e| from_error_code(e, &request.authority))?;
@@ -133,7 +135,7 @@ impl Transport for WasiHttp {
             Some(Err(())) | None => return Err(protocol("the response was already taken")),
         };
         let status = response.status();
-        let headers = response
+        let response_headers: Vec<(String, String)> = response
             .headers()
             .entries()
             .into_iter()
@@ -141,7 +143,9 @@ impl Transport for WasiHttp {
             .collect();
         let incoming = response.consume().map_err(|()| protocol("no response body"))?;
         let stream = incoming.stream().map_err(|()| protocol("no response body stream"))?;
-        let mut body = Vec::new();
+        // Read into a buffer of the announced size, so a large page is not copied as it grows.
+        let announced = headers_length(&response_headers).unwrap_or(0).min(MAX_RESPONSE_BYTES);
+        let mut body = Vec::with_capacity(announced);
         loop {
             match stream.blocking_read(64 * 1024) {
                 Ok(chunk) => {
@@ -159,8 +163,13 @@ impl Transport for WasiHttp {
         }
         drop(stream);
         let _ = IncomingBody::finish(incoming);
-        Ok(Response { status, headers, body })
+        Ok(Response { status, headers: response_headers, body })
     }
+}
+
+/// The `content-length` a response announced.
+fn headers_length(headers: &[(String, String)]) -> Option<usize> {
+    headers.iter().find(|(n, _)| n.eq_ignore_ascii_case("content-length")).and_then(|(_, v)| v.trim().parse().ok())
 }
 
 fn stream_error(error: StreamError, authority: &str) -> Error {
@@ -206,7 +215,7 @@ fn from_error_code(code: ErrorCode, authority: &str) -> Error {
 /// every call gets a fresh instance.
 fn with_client<T>(f: impl FnOnce(&Client) -> Result<T, Error>) -> Result<T, Error> {
     let config = Config::load(&HostConfig)?;
-    let client = Client { transport: &WasiHttp, config: &config, log: &HostLog, clock: &HostClock };
+    let client = Client::new(&WasiHttp, &config, &HostLog, &HostClock);
     f(&client).map_err(|e| e.redacted(config.secret()))
 }
 
@@ -238,7 +247,7 @@ impl integration::Guest for Component {
         let report = match Config::load(&HostConfig) {
             Err(e) => check::configuration_failure(e),
             Ok(config) => {
-                let client = Client { transport: &WasiHttp, config: &config, log: &HostLog, clock: &HostClock };
+                let client = Client::new(&WasiHttp, &config, &HostLog, &HostClock);
                 let mut report = check::run(&client);
                 report.failure = report.failure.map(|e| e.redacted(config.secret()));
                 report
@@ -248,7 +257,7 @@ impl integration::Guest for Component {
     }
 
     fn invoke(action: String, input: String) -> Result<String, wit::Error> {
-        with_client(|client| actions::invoke(client, &action, &input)).map(|v| v.to_string()).map_err(error)
+        with_client(|client| actions::invoke(client, &action, &input)).map(crate::output::Output::into_text).map_err(error)
     }
 }
 
@@ -380,6 +389,7 @@ fn check_report(r: CheckReport) -> integration::CheckReport {
                     F::Scope => integration::FindingCode::Scope,
                     F::ConfigurationInvalid => integration::FindingCode::ConfigurationInvalid,
                     F::UnexpectedResponse => integration::FindingCode::UnexpectedResponse,
+                    F::PinNotVisible => integration::FindingCode::PinNotVisible,
                 },
                 message: f.message,
             })

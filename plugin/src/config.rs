@@ -7,6 +7,7 @@
 use crate::Error;
 use crate::http::Scheme;
 use std::fmt;
+use std::time::Duration;
 
 /// Where configuration values come from.
 pub trait ConfigSource {
@@ -33,6 +34,13 @@ pub const API_TOKEN: &str = "api-token";
 pub const ACCOUNT_IDS: &str = "account-ids";
 pub const SITE_IDS: &str = "site-ids";
 pub const TOKEN_WARNING_DAYS: &str = "token-warning-days";
+pub const CALL_TIMEOUT_MS: &str = "call-timeout-ms";
+pub const MAX_OUTPUT_BYTES: &str = "max-output-bytes";
+
+/// The host's call bound assumed when it names none (the Rust host's default).
+pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(300);
+/// The listing budget assumed when the host names none: a fifth of a 128 MiB instance.
+pub const DEFAULT_MAX_OUTPUT_BYTES: usize = 24 * 1024 * 1024;
 
 /// Every key the plugin reads, as `describe` reports them.
 pub const KEYS: &[Key] = &[
@@ -57,6 +65,18 @@ pub const KEYS: &[Key] = &[
     Key {
         name: SITE_IDS,
         description: "Comma-separated site ids every request is confined to.",
+        required: false,
+        secret: false,
+    },
+    Key {
+        name: CALL_TIMEOUT_MS,
+        description: "The host's wall-clock bound on one call, in milliseconds (default 300000). The plugin ends every wait (queries, script tasks, retries, paging) early enough to return what it has (query ids, task ids, a cursor) as a normal result before the host stops the call.",
+        required: false,
+        secret: false,
+    },
+    Key {
+        name: MAX_OUTPUT_BYTES,
+        description: "The most bytes of items one listing returns (default 25165824, 24 MiB). A listing that reaches it stops on a page boundary with more: true and a nextCursor to resume from. A listing needs about twice its output in guest memory plus one page, so hosts set this to about a fifth of the instance's memory limit (the Rust host does).",
         required: false,
         secret: false,
     },
@@ -138,11 +158,26 @@ pub struct Config {
     pub api_token: Option<ApiToken>,
     pub scope: ScopePins,
     pub token_warning_days: i64,
+    /// The host's bound on this call ([`CALL_TIMEOUT_MS`]).
+    pub call_timeout: Duration,
+    /// The most bytes of items one listing returns ([`MAX_OUTPUT_BYTES`]).
+    pub max_output_bytes: usize,
 }
 
 /// Whether `id` looks like a SentinelOne object id: a decimal string, never a number.
 pub fn is_id(id: &str) -> bool {
     !id.is_empty() && id.len() <= 20 && id.bytes().all(|c| c.is_ascii_digit())
+}
+
+/// An optional whole number in `min..=max`.
+fn number(source: &(impl ConfigSource + ?Sized), key: &str, min: u64, max: u64) -> Result<Option<u64>, Error> {
+    match source.get(key)? {
+        None => Ok(None),
+        Some(text) => match text.trim().parse::<u64>() {
+            Ok(n) if (min..=max).contains(&n) => Ok(Some(n)),
+            _ => Err(Error::Configuration(format!("`{key}` must be a whole number from {min} to {max}"))),
+        },
+    }
 }
 
 fn id_list(key: &str, value: Option<String>) -> Result<Vec<String>, Error> {
@@ -169,6 +204,8 @@ impl Config {
                 Error::Configuration(format!("`{TOKEN_WARNING_DAYS}` must be a whole number of days (0–3650)"))
             })?,
         };
+        let call_timeout = number(source, CALL_TIMEOUT_MS, 1_000, 86_400_000)?.map_or(DEFAULT_CALL_TIMEOUT, Duration::from_millis);
+        let max_output_bytes = number(source, MAX_OUTPUT_BYTES, 65_536, 1 << 30)?.map_or(DEFAULT_MAX_OUTPUT_BYTES, |n| n as usize);
         Ok(Config {
             console: Console::parse(&url)?,
             api_token: api_token.map(ApiToken),
@@ -177,6 +214,8 @@ impl Config {
                 site_ids: id_list(SITE_IDS, source.get(SITE_IDS)?)?,
             },
             token_warning_days,
+            call_timeout,
+            max_output_bytes,
         })
     }
 
@@ -213,6 +252,15 @@ mod tests {
     fn scope_pins_must_be_ids() {
         let source: &[(&str, &str)] = &[(URL, "https://c.example"), (SITE_IDS, "123, abc")];
         assert!(matches!(Config::load(source), Err(Error::Configuration(m)) if m.contains("abc")));
+    }
+
+    #[test]
+    fn host_bounds_are_read_and_checked() {
+        let source: &[(&str, &str)] = &[(URL, "https://c.example"), (CALL_TIMEOUT_MS, "5000"), (MAX_OUTPUT_BYTES, "1048576")];
+        let config = Config::load(source).unwrap();
+        assert_eq!((config.call_timeout, config.max_output_bytes), (Duration::from_secs(5), 1 << 20));
+        let source: &[(&str, &str)] = &[(URL, "https://c.example"), (MAX_OUTPUT_BYTES, "12")];
+        assert!(matches!(Config::load(source), Err(Error::Configuration(m)) if m.contains(MAX_OUTPUT_BYTES)));
     }
 
     #[test]

@@ -41,6 +41,9 @@ pub struct Request {
     pub path_and_query: String,
     pub headers: Vec<(String, String)>,
     pub body: Option<Vec<u8>>,
+    /// Time left before the call's deadline: the transport waits no longer than this for the
+    /// response (or the plugin's own timeouts, whichever is shorter).
+    pub time_left: std::time::Duration,
 }
 
 /// One buffered response.

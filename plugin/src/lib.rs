@@ -20,6 +20,8 @@ pub mod error;
 pub mod http;
 pub mod log;
 pub mod organizations;
+pub mod output;
+pub mod pages;
 pub mod time;
 
 #[cfg(target_arch = "wasm32")]

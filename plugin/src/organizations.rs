@@ -106,9 +106,9 @@ pub fn tree(client: &Client) -> Result<Tree, Error> {
     let mut scoped = Query::new();
     confine(&mut scoped, pins)?;
 
-    let sites = client.list("sites", &scoped, Items::Field("sites"), Bound { page_size: 1000, max_items: ALL })?;
-    let all_sites = sites.first_data.as_ref().and_then(|d| d.get("allSites")).and_then(Value::as_object).map(licences).unwrap_or_default();
-    let groups = client.list("groups", &scoped, Items::Data, Bound { page_size: 300, max_items: ALL })?;
+    let sites = client.list("sites", &scoped, Items::Field("sites"), Bound::items(1000, ALL))?;
+    let all_sites = sites.beside.get("allSites").and_then(Value::as_object).map(licences).unwrap_or_default();
+    let groups = client.list("groups", &scoped, Items::Data, Bound::items(300, ALL))?;
 
     let mut site_rows: Vec<(String, String, Option<String>, Site)> = Vec::new();
     for s in objects(sites.items, "sites")? {
@@ -148,7 +148,7 @@ pub fn tree(client: &Client) -> Result<Tree, Error> {
     let mut accounts: Vec<Account> = Vec::new();
     if !account_ids.is_empty() {
         let query = Query::new().with("accountIds", account_ids.join(","));
-        match client.list("accounts", &query, Items::Data, Bound { page_size: 1000, max_items: ALL }) {
+        match client.list("accounts", &query, Items::Data, Bound::items(1000, ALL)) {
             Ok(listing) => {
                 for a in objects(listing.items, "accounts")? {
                     accounts.push(Account {

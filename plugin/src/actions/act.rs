@@ -184,7 +184,7 @@ pub fn not_visible(client: &Client, target: &Target, ids: &[String]) -> Result<V
     };
     let lookup_pins = crate::config::ScopePins { account_ids: filter_by("accountIds", &pins.account_ids), site_ids: filter_by("siteIds", &pins.site_ids) };
     super::confine(&mut query, &lookup_pins)?;
-    let visible = client.list(target.lookup, &query, target.items, Bound { page_size: target.page_cap, max_items: ids.len() })?;
+    let visible = client.list(target.lookup, &query, target.items, Bound::items(target.page_cap, ids.len()))?;
     let seen: Vec<&str> = visible.items.iter().filter_map(|i| i.pointer(target.id_at).and_then(Value::as_str)).collect();
     Ok(ids.iter().filter(|id| !seen.contains(&id.as_str()) || outside_pin(id)).cloned().collect())
 }
@@ -216,7 +216,7 @@ fn confine_target_scope(fields: &Map<String, Value>, pins: &crate::config::Scope
 }
 
 /// How many objects `filter` matches.
-fn count(client: &Client, target: &Target, filter: &Map<String, Value>) -> Result<u64, Error> {
+pub fn count(client: &Client, target: &Target, filter: &Map<String, Value>) -> Result<u64, Error> {
     let filter_params: Vec<&Param> = target.filters.iter().collect();
     let mut query = to_query(&filter_params, filter);
     for (key, value) in filter {

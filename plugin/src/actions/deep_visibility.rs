@@ -9,9 +9,11 @@
 
 use super::act::confine_filter;
 use super::params::to_data;
-use super::{Action, control, listing_output, max_items};
+use super::{Action, control, listing_into, max_items};
 use crate::Error;
-use crate::client::{Bound, Client, Items, Listing, MAX_PAGE_SIZE, Query, data_object};
+use crate::client::{Client, MAX_PAGE_SIZE, Query, data_object};
+use crate::output::{ObjectText, Output, RawItems};
+use crate::pages::{Bound, Items, Walk};
 use crate::clock::Deadline;
 use crate::error::Upstream;
 use serde_json::{Map, Value, json};
@@ -23,32 +25,36 @@ pub const STATUS_INTERVAL: Duration = Duration::from_millis(1050);
 const DEFAULT_WAIT: Duration = Duration::from_secs(120);
 
 /// `dv.query`: init → poll status → read every event (up to `maxItems`).
-pub fn run_dv(client: &Client, action: &Action, fields: &Map<String, Value>) -> Result<Value, Error> {
-    let deadline = Deadline::after(client.clock, wait(fields));
+pub fn run_dv(client: &Client, action: &Action, fields: &Map<String, Value>) -> Result<Output, Error> {
+    let deadline = client.wait_deadline(wait(fields));
     let body = query_body(client, action, fields)?;
     let init = post_within(client, "dv/init-query", &body, &deadline)?;
-    let query_id = query_id(data_object(&init)?, "dv/init-query")?;
-    let mut status = Map::new();
+    let init = data_object(&init)?;
+    let query_id = query_id(init, "dv/init-query")?;
+    let mut status = init.clone();
     loop {
         if !deadline.sleep_within(client.clock, STATUS_INTERVAL) {
-            return Ok(unfinished(&query_id, status.get("responseState"), status.get("progressStatus")));
+            return Ok(unfinished(&query_id, status.get("responseState"), status.get("progressStatus"), &status).into());
         }
-        status = data_object(&client.get("dv/query-status", &Query::new().with("queryId", &query_id))?)?.clone();
+        status.extend(data_object(&client.get("dv/query-status", &Query::new().with("queryId", &query_id))?)?.clone());
         match status.get("responseState").and_then(Value::as_str).unwrap_or_default() {
             "FINISHED" => break,
-            "EMPTY_RESULTS" => return Ok(finished(&query_id, "EMPTY_RESULTS", listing_output(Listing { total_items: Some(0), ..Listing::default() }))),
+            "EMPTY_RESULTS" => {
+                let empty = Walk { total_items: Some(0), ..Walk::default() };
+                return Ok(finished(&query_id, "EMPTY_RESULTS", &status).listing(RawItems::default(), &empty, Vec::new()).into());
+            }
             state if state.contains("RUNNING") || state == "PLANNING" => {}
             state => return Err(ended(state, status.get("responseError"))),
         }
     }
-    let bound = Bound { page_size: MAX_PAGE_SIZE, max_items: max_items(fields) };
-    let listing = client.list("dv/events", &Query::new().with("queryId", &query_id), Items::Data, bound)?;
-    Ok(finished(&query_id, "FINISHED", listing_output(listing)))
+    let bound = Bound { page_size: MAX_PAGE_SIZE, max_items: max_items(fields), max_bytes: client.config.max_output_bytes };
+    let query = Query::new().with("queryId", &query_id);
+    Ok(listing_into(client, "dv/events", &query, Items::Data, bound, finished(&query_id, "FINISHED", &status))?.into())
 }
 
 /// `powerquery.run`: create → ping until `FINISHED`; rows become objects keyed by column name.
-pub fn run_power_query(client: &Client, action: &Action, fields: &Map<String, Value>) -> Result<Value, Error> {
-    let deadline = Deadline::after(client.clock, wait(fields));
+pub fn run_power_query(client: &Client, action: &Action, fields: &Map<String, Value>) -> Result<Output, Error> {
+    let deadline = client.wait_deadline(wait(fields));
     let body = query_body(client, action, fields)?;
     let mut result = data_object(&post_within(client, "dv/events/pq", &body, &deadline)?)?.clone();
     let query_id = query_id(&result, "dv/events/pq")?;
@@ -61,7 +67,7 @@ pub fn run_power_query(client: &Client, action: &Action, fields: &Map<String, Va
             _ => {}
         }
         if !deadline.sleep_within(client.clock, STATUS_INTERVAL) {
-            return Ok(unfinished(&query_id, result.get("status"), result.get("progress")));
+            return Ok(unfinished(&query_id, result.get("status"), result.get("progress"), &result).into());
         }
         result = data_object(&client.get("dv/events/pq-ping", &Query::new().with("queryId", &query_id))?)?.clone();
     }
@@ -73,16 +79,12 @@ pub fn run_power_query(client: &Client, action: &Action, fields: &Map<String, Va
         Some(Value::Array(rows)) => rows.iter().map(|row| keyed(&columns, row)).collect::<Result<Vec<_>, _>>()?,
         _ => return Err(Error::UnexpectedResponse("a finished PowerQuery has no `data` array".into())),
     };
-    Ok(finished(
-        &query_id,
-        "FINISHED",
-        json!({
-            "columns": result.get("columns"),
-            "rows": rows,
-            "returned": rows.len(),
-            "recommendations": result.get("recommendations").cloned().unwrap_or_else(|| json!([])),
-        }),
-    ))
+    let head = finished(&query_id, "FINISHED", &result)
+        .field("columns", result.get("columns"))
+        .field("rows", &rows)
+        .field("returned", rows.len())
+        .field("recommendations", result.get("recommendations").cloned().unwrap_or_else(|| json!([])));
+    Ok(head.into())
 }
 
 fn wait(fields: &Map<String, Value>) -> Duration {
@@ -123,22 +125,43 @@ fn ended(state: &str, message: Option<&Value>) -> Error {
     })
 }
 
-fn unfinished(query_id: &str, state: Option<&Value>, progress: Option<&Value>) -> Value {
-    json!({
+/// Fields SentinelOne reports about a query beside its state, kept in the output as sent.
+const QUERY_DETAILS: &[&str] = &["progressStatus", "progress", "queryModeInfo", "warnings", "externalId", "status", "responseState"];
+
+fn unfinished(query_id: &str, state: Option<&Value>, progress: Option<&Value>, data: &Map<String, Value>) -> Value {
+    let mut out = json!({
         "queryId": query_id,
         "finished": false,
         "state": state,
         "progress": progress,
-        "warnings": ["the query was still running when waitSeconds ran out; read it later with its queryId"],
-    })
-}
-
-fn finished(query_id: &str, state: &str, results: Value) -> Value {
-    let mut out = json!({ "queryId": query_id, "finished": true, "state": state });
-    if let (Some(out), Value::Object(results)) = (out.as_object_mut(), results) {
-        out.extend(results);
+        "warnings": ["the query was still running when the wait ended (waitSeconds, or the host's call bound); read it later with its queryId"],
+    });
+    if let Value::Object(o) = &mut out {
+        details_into(o, data);
     }
     out
+}
+
+/// The head of a finished query's output: its id and state, then the details SentinelOne gave.
+fn finished(query_id: &str, state: &str, data: &Map<String, Value>) -> ObjectText {
+    let mut details = Map::new();
+    details_into(&mut details, data);
+    let mut head = ObjectText::new().field("queryId", query_id).field("finished", true).field("state", state);
+    for (key, value) in details {
+        head = head.field(&key, value);
+    }
+    head
+}
+
+/// Copies the [`QUERY_DETAILS`] SentinelOne sent into `out` (as `console<Name>` where the name is
+/// already taken by the plugin's own summary).
+fn details_into(out: &mut Map<String, Value>, data: &Map<String, Value>) {
+    for key in QUERY_DETAILS {
+        if let Some(value) = data.get(*key) {
+            let name = if out.contains_key(*key) { format!("console{}{}", key[..1].to_uppercase(), &key[1..]) } else { (*key).to_owned() };
+            out.insert(name, value.clone());
+        }
+    }
 }
 
 /// One positional PowerQuery row as an object keyed by column name.
@@ -169,8 +192,8 @@ mod tests {
     fn run(action: &str, input: &str, responses: FakeTransport) -> (Value, Vec<String>, Vec<Duration>) {
         let config = config(&[]);
         let clock = FakeClock::default();
-        let client = Client { transport: &responses, config: &config, log: &NoLog, clock: &clock };
-        let out = invoke(&client, action, input).unwrap();
+        let client = Client::new(&responses, &config, &NoLog, &clock);
+        let out = invoke(&client, action, input).unwrap().to_value();
         (out, responses.paths(), clock.sleeps.take())
     }
 

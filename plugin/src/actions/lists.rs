@@ -11,18 +11,19 @@ use super::params::{is_absolute_path, is_hex, to_data};
 use super::{Action, pin_violation};
 use crate::Error;
 use crate::client::Client;
+use crate::output::Output;
 use serde_json::{Map, Value, json};
 
 /// SentinelOne's code for a duplicate entry (400 "Already Exists Error").
 pub const ALREADY_EXISTS: i64 = 4000030;
 
 /// `blocklist.add`: `POST restrictions` once per OS type.
-pub fn add_to_blocklist(client: &Client, action: &Action, fields: &Map<String, Value>) -> Result<Value, Error> {
-    add(client, action, fields, "restrictions", "blocklist entry")
+pub fn add_to_blocklist(client: &Client, action: &Action, fields: &Map<String, Value>) -> Result<Output, Error> {
+    add(client, action, fields, "restrictions", "blocklist entry").map(Output::from)
 }
 
 /// `exclusions.add`: `POST exclusions` once per OS type, after the checks the type implies.
-pub fn add_exclusion(client: &Client, action: &Action, fields: &Map<String, Value>) -> Result<Value, Error> {
+pub fn add_exclusion(client: &Client, action: &Action, fields: &Map<String, Value>) -> Result<Output, Error> {
     let value = fields.get("value").and_then(Value::as_str).unwrap_or_default();
     match fields.get("type").and_then(Value::as_str) {
         Some("white_hash") if !is_hex(value, &[40]) => return Err(Error::invalid("/value", "a white_hash exclusion takes a SHA1: 40 hex characters")),
@@ -32,7 +33,7 @@ pub fn add_exclusion(client: &Client, action: &Action, fields: &Map<String, Valu
         }
         _ => {}
     }
-    add(client, action, fields, "exclusions", "exclusion")
+    add(client, action, fields, "exclusions", "exclusion").map(Output::from)
 }
 
 fn add(client: &Client, action: &Action, fields: &Map<String, Value>, path: &str, what: &str) -> Result<Value, Error> {

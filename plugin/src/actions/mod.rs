@@ -14,8 +14,10 @@ pub mod params;
 pub mod remote_scripts;
 
 use crate::Error;
-use crate::client::{Bound, Client, Items, Listing, Query, data_object};
+use crate::client::{Client, Query, data_object};
 use crate::config::ScopePins;
+use crate::output::{ObjectText, Output, RawItems};
+use crate::pages::{Bound, Items};
 use params::{Param, input_schema, to_query, validate};
 use serde_json::{Map, Value, json};
 
@@ -54,7 +56,7 @@ pub enum Op {
 }
 
 /// An action written in plain Rust: the client, its own row, and the validated input.
-pub type NativeFn = fn(&Client, &Action, &Map<String, Value>) -> Result<Value, Error>;
+pub type NativeFn = fn(&Client, &Action, &Map<String, Value>) -> Result<Output, Error>;
 
 /// How the configuration's scope pins (account and site ids) constrain an action.
 #[derive(Clone, Copy)]
@@ -131,8 +133,8 @@ pub fn all() -> impl Iterator<Item = &'static Action> {
     catalog::FAMILIES.iter().flat_map(|family| family.iter())
 }
 
-/// Runs `name` with the JSON text `input` and returns the output JSON.
-pub fn invoke(client: &Client, name: &str, input: &str) -> Result<Value, Error> {
+/// Runs `name` with the JSON text `input` and returns its output.
+pub fn invoke(client: &Client, name: &str, input: &str) -> Result<Output, Error> {
     let action = find(name).ok_or_else(|| Error::invalid_input(format!("unknown action `{name}`; `describe` lists them")))?;
     let params = action.params();
     let fields = validate(&params, input)?;
@@ -153,23 +155,23 @@ pub fn invoke(client: &Client, name: &str, input: &str) -> Result<Value, Error> 
         Op::Read { path } => {
             let envelope = client.get(&fill_path(path, &fields), &query)?;
             match envelope.get("data") {
-                Some(data @ (Value::Object(_) | Value::Array(_))) => Ok(data.clone()),
+                Some(data @ (Value::Object(_) | Value::Array(_))) => Ok(data.clone().into()),
                 _ => Err(Error::UnexpectedResponse("expected `data` to be an object or an array".into())),
             }
         }
-        Op::Act { method, path, target } => act::run(client, action, target, method, &fill_path(path, &fields), &fields),
+        Op::Act { method, path, target } => act::run(client, action, target, method, &fill_path(path, &fields), &fields).map(Output::from),
         Op::Count { path } => {
             let data = client.get(path, &query)?;
             let total = data_object(&data)?.get("total").and_then(Value::as_u64);
             let total = total.ok_or_else(|| Error::UnexpectedResponse("expected `data.total` to be a count".into()))?;
-            Ok(json!({ "total": total }))
+            Ok(json!({ "total": total }).into())
         }
         Op::One { path, what } => {
             let id = fields.get("id").and_then(Value::as_str).unwrap_or_default();
             query.set("ids", id);
-            let listing = client.list(path, &query, Items::Data, Bound { page_size: 2, max_items: 2 })?;
+            let listing = client.list(path, &query, Items::Data, Bound::items(2, 2))?;
             match listing.items.as_slice() {
-                [one] => Ok(one.clone()),
+                [one] => Ok(one.clone().into()),
                 [] => Err(Error::NotFound(crate::error::Upstream {
                     status: 200,
                     title: Some(format!("{what} not found")),
@@ -181,18 +183,17 @@ pub fn invoke(client: &Client, name: &str, input: &str) -> Result<Value, Error> 
         }
         Op::List { path, items, page_cap } => {
             let page_size = control(&fields, "limit").map_or(page_cap, |n| n as u32).min(page_cap);
-            let max_items = max_items(&fields);
             if let Some(cursor) = fields.get("cursor").and_then(Value::as_str) {
                 query.set("cursor", cursor);
             }
-            let listing = client.list(&fill_path(path, &fields), &query, items, Bound { page_size, max_items })?;
-            Ok(listing_output(listing))
+            let bound = Bound { page_size, max_items: max_items(&fields), max_bytes: client.config.max_output_bytes };
+            listing(client, &fill_path(path, &fields), &query, items, bound)
         }
         Op::Send { method, path, wrap } => {
             let data = Value::Object(params::to_data(&params, &fields));
             let body = if wrap { json!({ "data": data }) } else { data };
             let envelope = client.call(method, &fill_path(path, &fields), &Query::new(), Some(&body))?;
-            Ok(envelope.get("data").cloned().unwrap_or_else(|| json!({})))
+            Ok(envelope.get("data").cloned().unwrap_or_else(|| json!({})).into())
         }
         Op::Native(run) => run(client, action, &fields),
     }
@@ -234,15 +235,26 @@ fn max_items(fields: &Map<String, Value>) -> usize {
     control(fields, "maxItems").map_or(catalog::DEFAULT_MAX_ITEMS, |n| n as usize)
 }
 
-/// A listing as every list action returns it.
-fn listing_output(listing: Listing) -> Value {
-    json!({
-        "items": listing.items,
-        "returned": listing.items.len(),
-        "totalItems": listing.total_items,
-        "more": listing.more,
-        "nextCursor": listing.next_cursor,
-    })
+/// A listing as every list action returns it: `items` as SentinelOne sent them (secrets
+/// redacted), `returned`, `totalItems`, `more`, `nextCursor`, then any field SentinelOne sent
+/// beside the items (`allSites`). Bounded by `bound`, in memory that does not grow with the
+/// tenant (see [`crate::output`]).
+pub fn listing(client: &Client, path: &str, query: &Query, items_at: Items, bound: Bound) -> Result<Output, Error> {
+    Ok(listing_into(client, path, query, items_at, bound, ObjectText::new())?.into())
+}
+
+/// [`listing`]'s fields appended to `head` (for outputs that say more than the listing).
+pub fn listing_into(client: &Client, path: &str, query: &Query, items_at: Items, bound: Bound, head: ObjectText) -> Result<ObjectText, Error> {
+    let mut items = RawItems::default();
+    let mut beside = Vec::new();
+    let walk = client.walk(path, query, items_at, bound, |page, slice| {
+        if beside.is_empty() {
+            beside = page.beside.iter().map(|(k, v)| (k.clone(), (*v).to_owned())).collect();
+        }
+        items.push(slice);
+        Ok(())
+    })?;
+    Ok(head.listing(items, &walk, beside))
 }
 
 /// Confines a query to the configuration's scope pins: a pinned key the caller left out is
@@ -295,7 +307,8 @@ mod tests {
     fn invalid_input_sends_nothing() {
         let t = FakeTransport::new(vec![]);
         let config = config(&[]);
-        let client = Client { transport: &t, config: &config, log: &NoLog, clock: &FakeClock::default() };
+        let clock = FakeClock::default();
+        let client = Client::new(&t, &config, &NoLog, &clock);
         assert!(invoke(&client, "agents.list", r#"{"limit": 5000}"#).is_err());
         assert!(t.requests.borrow().is_empty());
     }

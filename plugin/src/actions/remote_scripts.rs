@@ -2,12 +2,13 @@
 //! implies), then poll the run's tasks until each has ended or the wait runs out.
 
 use super::act;
-use super::{Action, control};
 use super::catalog::AGENTS;
+use super::{Action, control};
 use crate::Error;
-use crate::client::{Bound, Client, Items, MAX_PAGE_SIZE, Query};
-use crate::clock::Deadline;
+use crate::client::{Client, MAX_PAGE_SIZE, Query};
 use crate::http::Method;
+use crate::output::{ObjectText, Output, RawItems};
+use crate::pages::{Bound, Items};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -23,34 +24,59 @@ const DEFAULT_WAIT: Duration = Duration::from_secs(60);
 /// The most tasks one run's status is read for.
 const MAX_TASKS: usize = 10_000;
 
-pub fn run(client: &Client, action: &Action, fields: &Map<String, Value>) -> Result<Value, Error> {
-    let mut out = act::run(client, action, &AGENTS, Method::Post, "remote-scripts/execute", fields)?;
+pub fn run(client: &Client, action: &Action, fields: &Map<String, Value>) -> Result<Output, Error> {
+    let out = act::run(client, action, &AGENTS, Method::Post, "remote-scripts/execute", fields)?;
     let Some(parent) = out.pointer("/data/parentTaskId").and_then(Value::as_str).map(str::to_owned) else {
         // A dry run, or a run waiting for approval in the console (no tasks yet).
-        return Ok(out);
+        return Ok(out.into());
     };
     let wait = control(fields, "waitSeconds").map_or(DEFAULT_WAIT, Duration::from_secs);
-    let deadline = Deadline::after(client.clock, wait);
+    let deadline = client.wait_deadline(wait);
     let query = Query::new().with("parentTaskId", &parent);
+    let bound = Bound { page_size: MAX_PAGE_SIZE, max_items: MAX_TASKS, max_bytes: client.config.max_output_bytes };
     loop {
-        let tasks = client.list("remote-scripts/status", &query, Items::Data, Bound { page_size: MAX_PAGE_SIZE, max_items: MAX_TASKS })?.items;
-        let status = |t: &Value| t.get("status").and_then(Value::as_str).unwrap_or("unknown").to_owned();
-        let done = !tasks.is_empty() && tasks.iter().all(|t| ENDED.contains(&status(t).as_str()));
-        if done || !deadline.sleep_within(client.clock, POLL_INTERVAL) {
-            let mut counts: BTreeMap<String, u64> = BTreeMap::new();
-            for task in &tasks {
-                *counts.entry(status(task)).or_default() += 1;
+        let mut tasks = RawItems::default();
+        let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+        let walked = client.walk("remote-scripts/status", &query, Items::Data, bound, |_, items| {
+            for item in items {
+                let task: TaskStatus = serde_json::from_str(item.get()).unwrap_or_default();
+                *counts.entry(task.status.unwrap_or_else(|| "unknown".to_owned())).or_default() += 1;
             }
-            if let Some(o) = out.as_object_mut() {
-                if let (false, Some(Value::Array(w))) = (done, o.get_mut("warnings")) {
-                    w.push(json!("some tasks had not ended when waitSeconds ran out; follow them with scripts.status"));
-                }
-                o.insert("parentTaskId".into(), json!(parent));
-                o.insert("finished".into(), json!(done));
-                o.insert("statusCounts".into(), json!(counts));
-                o.insert("tasks".into(), json!(tasks));
+            tasks.push(items);
+            Ok(())
+        });
+        // The script runs already: a failed status read must not lose the parentTaskId.
+        let (more, failure) = match walked {
+            Ok(walk) => (walk.more, None),
+            Err(e) => (true, Some(e)),
+        };
+        let done = failure.is_none() && !tasks.is_empty() && !more && counts.keys().all(|s| ENDED.contains(&s.as_str()));
+        if done || failure.is_some() || !deadline.sleep_within(client.clock, POLL_INTERVAL) {
+            let mut warnings: Vec<Value> = out.get("warnings").and_then(Value::as_array).cloned().unwrap_or_default();
+            if let Some(e) = failure {
+                warnings.push(json!(format!("the script was started, but reading its tasks failed ({e}); follow them with scripts.status and the parentTaskId")));
+            } else if !done {
+                warnings.push(json!("some tasks had not ended when the wait ended (waitSeconds, or the host's call bound); follow them with scripts.status and the parentTaskId"));
             }
-            return Ok(out);
+            let mut head = ObjectText::new();
+            for (key, value) in out.as_object().into_iter().flatten().filter(|(k, _)| *k != "warnings") {
+                head = head.field(key, value);
+            }
+            let head = head
+                .field("warnings", warnings)
+                .field("parentTaskId", &parent)
+                .field("finished", done)
+                .field("statusCounts", &counts)
+                .items("tasks", tasks)
+                .field("moreTasks", more);
+            return Ok(head.into());
         }
     }
+}
+
+/// The one field of a task the wait needs.
+#[derive(Default, serde::Deserialize)]
+struct TaskStatus {
+    #[serde(default)]
+    status: Option<String>,
 }

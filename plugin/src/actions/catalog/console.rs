@@ -3,34 +3,49 @@
 
 use super::super::params::{Kind, Param};
 use super::{NONE, row};
-use crate::actions::{Action, Op, generic};
+use crate::actions::{Action, Op, Role, generic};
 
-const GENERIC: &[Param] = &[
-    Param::control("method", Kind::Choice(&["GET", "POST", "PUT", "DELETE"]), "HTTP method (default GET)."),
+/// Where and what: shared by both generic actions.
+const GENERIC_PATH: &[Param] = &[
     Param::control("path", Kind::Text, "Endpoint path under /web/api/v2.1/, e.g. \"threats\" or \"activities/types\".").required(),
     Param::control("query", Kind::Object, "Query parameters; arrays are sent comma-separated."),
-    Param::control("body", Kind::Object, "JSON body for POST/PUT/DELETE, e.g. {\"filter\": {...}, \"data\": {...}}."),
-    Param::control("confirmFilter", Kind::Bool, "Must be true to send an empty body filter (it acts on everything in scope)."),
-    Param::control("paginate", Kind::Bool, "GET only: follow cursors and return every item (up to maxItems)."),
+];
+const GENERIC_PAGING: &[Param] = &[
+    Param::control("paginate", Kind::Bool, "GET only: follow cursors and return every item (up to maxItems and the output budget), with more and nextCursor."),
     Param::control("maxItems", Kind::Integer { min: 1, max: 1_000_000 }, "With paginate: stop after this many items (default 10000)."),
+];
+const GENERIC_WRITE: &[Param] = &[
+    Param::control("method", Kind::Choice(&["GET", "POST", "PUT", "DELETE"]), "HTTP method (default GET)."),
+    Param::control("body", Kind::Object, "JSON body for POST/PUT/DELETE, e.g. {\"filter\": {...}, \"data\": {...}}."),
+    Param::control("confirmFilter", Kind::Bool, "Must be true to send a body filter: the write reaches everything it matches."),
+    Param::control("dryRun", Kind::Bool, "Count what the body filter matches (agent, threat and alert actions) and send nothing else."),
 ];
 
 pub const ACTIONS: &[Action] = &[
     row(
+        "api.get",
+        "Generic read",
+        "GET any Management API v2.1 endpoint with the plugin's auth, scope pins, retries, error mapping and pagination. Refuses paths outside the API and identity or credential administration.",
+        &[GENERIC_PATH, GENERIC_PAGING],
+        Op::Native(generic::get),
+    )
+    .example(r#"{"path": "agents", "query": {"osTypes": ["linux"], "isActive": true}, "paginate": true, "maxItems": 500}"#),
+    row(
         "api.request",
         "Generic API request",
-        "Any Management API v2.1 endpoint with the plugin's auth, scope pins, retries, error mapping and pagination. Refuses paths outside the API.",
-        &[GENERIC],
-        Op::Native(|client, _, fields| generic::run(client, fields)),
+        "Any method on any Management API v2.1 endpoint, with every safety rule of the catalog: a body filter needs confirmFilter and must select something (never a whole scope), dryRun counts first. Refuses paths outside the API and identity or credential administration.",
+        &[GENERIC_WRITE, GENERIC_PATH, GENERIC_PAGING],
+        Op::Native(generic::request),
     )
+    .role(Role::Admin)
     .destructive()
-    .example(r#"{"path": "agents", "query": {"osTypes": ["linux"], "isActive": true}, "paginate": true, "maxItems": 500}"#),
+    .example(r#"{"method": "POST", "path": "agents/actions/initiate-scan", "body": {"filter": {"ids": ["1834780238610855700"]}, "data": {}}, "confirmFilter": true}"#),
     row(
         "connection.check",
         "Test the connection",
         "Reachability, identity, roles, scope and token expiry, as the typed check report (JSON).",
         &[NONE],
-        Op::Native(|client, _, _| Ok(serde_json::to_value(crate::check::run(client)).unwrap_or_default())),
+        Op::Native(|client, _, _| Ok(serde_json::to_value(crate::check::run(client)).unwrap_or_default().into())),
     ),
     row(
         "organizations.tree",
@@ -39,7 +54,7 @@ pub const ACTIONS: &[Action] = &[
         &[NONE],
         Op::Native(|client, _, _| {
             let tree = crate::organizations::tree(client)?;
-            serde_json::to_value(tree).map_err(|e| crate::Error::Other(e.to_string()))
+            serde_json::to_value(tree).map(Into::into).map_err(|e| crate::Error::Other(e.to_string()))
         }),
     ),
     row("system.info", "Console information", "The console's version, build, release and latest agent version.", &[NONE], Op::Read { path: "system/info" }),

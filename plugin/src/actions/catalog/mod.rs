@@ -16,8 +16,8 @@ use super::{Action, Op, Role, Scope};
 use crate::client::{Items, MAX_PAGE_SIZE};
 
 pub use agents::AGENTS;
-pub use security::THREATS;
-pub use tenancy::{GROUPS, SITES};
+pub use security::{ALERTS, THREATS};
+pub use tenancy::{ACCOUNTS, GROUPS, SITES};
 
 /// How many items a list action returns when the caller gives no `maxItems`.
 pub const DEFAULT_MAX_ITEMS: usize = 10_000;

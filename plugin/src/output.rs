@@ -1,0 +1,313 @@
+//! The JSON text an action returns, assembled in bounded memory, with secrets taken out.
+//!
+//! Small outputs (a count, an action's outcome) are built as `serde_json::Value`s. Listings are
+//! not: their items arrive as raw text slices of each page ([`crate::pages`]), are copied once into
+//! one text chunk per page, and the chunks are joined once, into a string of exactly the final
+//! size, when the output is complete. A listing of N bytes so needs about 2N bytes of memory at its
+//! peak (the chunks and the final text) plus one page, instead of the ~10N a `Value` tree, its
+//! clone and its serialisation took.
+//!
+//! Redaction: SentinelOne puts secrets into some records it returns (a site's or group's
+//! `registrationToken` lets anyone enrol agents; agents carry a `licenseKey`; token endpoints
+//! answer `token`). No output of the plugin carries them: the string value of every key in
+//! [`SECRET_KEYS`], at any depth, becomes `"<redacted>"`. The scan is over the text, so it costs a
+//! copy only for the records that hold such a key.
+
+use serde::Serialize;
+use serde_json::Value;
+use serde_json::value::RawValue;
+use std::borrow::Cow;
+
+/// Keys whose string values are secrets, wherever they appear in a record.
+pub const SECRET_KEYS: &[&str] = &["registrationToken", "licenseKey", "apiToken", "token", "accessToken", "refreshToken", "secret", "clientSecret", "password"];
+
+/// What replaces a secret.
+pub const REDACTED: &str = "<redacted>";
+
+/// `json` with the string value of every [`SECRET_KEYS`] key replaced by `"<redacted>"`. `json`
+/// must be valid JSON text (it always is: it comes from a parsed page or a serialised value).
+pub fn redact(json: &str) -> Cow<'_, str> {
+    if !SECRET_KEYS.iter().any(|k| json.contains(k)) {
+        return Cow::Borrowed(json);
+    }
+    let bytes = json.as_bytes();
+    let mut out = String::with_capacity(json.len());
+    let mut copied = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] != b'"' {
+            i += 1;
+            continue;
+        }
+        let key_end = string_end(bytes, i);
+        let after = skip_space(bytes, key_end);
+        let is_secret_key = bytes.get(after) == Some(&b':') && SECRET_KEYS.contains(&&json[i + 1..key_end - 1]);
+        if !is_secret_key {
+            i = key_end;
+            continue;
+        }
+        let value = skip_space(bytes, after + 1);
+        if bytes.get(value) == Some(&b'"') {
+            let value_end = string_end(bytes, value);
+            out.push_str(&json[copied..value]);
+            out.push('"');
+            out.push_str(REDACTED);
+            out.push('"');
+            copied = value_end;
+            i = value_end;
+        } else {
+            i = value;
+        }
+    }
+    out.push_str(&json[copied..]);
+    Cow::Owned(out)
+}
+
+/// The index just past the string starting with the quote at `start`.
+fn string_end(bytes: &[u8], start: usize) -> usize {
+    let mut i = start + 1;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 2,
+            b'"' => return i + 1,
+            _ => i += 1,
+        }
+    }
+    bytes.len()
+}
+
+fn skip_space(bytes: &[u8], mut i: usize) -> usize {
+    while bytes.get(i).is_some_and(u8::is_ascii_whitespace) {
+        i += 1;
+    }
+    i
+}
+
+/// An action's output.
+#[derive(Debug)]
+pub enum Output {
+    /// A small output, built as a value.
+    Value(Value),
+    /// An output assembled as text (a listing), already redacted.
+    Text(String),
+}
+
+impl From<Value> for Output {
+    fn from(value: Value) -> Self {
+        Output::Value(value)
+    }
+}
+
+impl Output {
+    /// The output as the JSON text `invoke` returns, without secrets.
+    pub fn into_text(self) -> String {
+        match self {
+            Output::Value(value) => {
+                let text = value.to_string();
+                match redact(&text) {
+                    Cow::Borrowed(_) => text,
+                    Cow::Owned(redacted) => redacted,
+                }
+            }
+            Output::Text(text) => text,
+        }
+    }
+
+    /// The output parsed back into a value (tests, and callers that reshape small outputs).
+    pub fn to_value(&self) -> Value {
+        match self {
+            Output::Value(value) => value.clone(),
+            Output::Text(text) => serde_json::from_str(text).unwrap_or(Value::Null),
+        }
+    }
+}
+
+/// A JSON array of raw items: one redacted text chunk per page, joined only when the output is
+/// assembled.
+#[derive(Debug, Default)]
+pub struct RawItems {
+    chunks: Vec<String>,
+    count: usize,
+    bytes: usize,
+}
+
+impl RawItems {
+    /// Appends one page's items.
+    pub fn push(&mut self, items: &[&RawValue]) {
+        if items.is_empty() {
+            return;
+        }
+        let size = items.iter().map(|i| i.get().len() + 1).sum();
+        let mut chunk = String::with_capacity(size);
+        for item in items {
+            if !chunk.is_empty() {
+                chunk.push(',');
+            }
+            chunk.push_str(&redact(item.get()));
+        }
+        self.count += items.len();
+        self.bytes += chunk.len();
+        self.chunks.push(chunk);
+    }
+
+    /// How many items are held.
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// The size of `[..]` as text.
+    fn text_len(&self) -> usize {
+        self.bytes + self.chunks.len().saturating_sub(1) + 2
+    }
+
+    fn write(self, out: &mut String) {
+        out.push('[');
+        for (i, chunk) in self.chunks.into_iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(&chunk);
+        }
+        out.push(']');
+    }
+}
+
+enum Part {
+    Json(String),
+    Items(RawItems),
+}
+
+/// A JSON object assembled once, into a string of exactly its size: plain fields are serialised
+/// as they are added (they are small), item arrays are kept as chunks until [`ObjectText::finish`].
+#[derive(Default)]
+pub struct ObjectText {
+    parts: Vec<(String, Part)>,
+}
+
+impl ObjectText {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds `key: value`.
+    pub fn field(mut self, key: &str, value: impl Serialize) -> Self {
+        let text = serde_json::to_string(&value).unwrap_or_else(|_| "null".to_owned());
+        self.parts.push((key.to_owned(), Part::Json(redact(&text).into_owned())));
+        self
+    }
+
+    /// Adds `key: [items]`.
+    pub fn items(mut self, key: &str, items: RawItems) -> Self {
+        self.parts.push((key.to_owned(), Part::Items(items)));
+        self
+    }
+
+    /// Adds the fields of a listing: `items`, `returned`, `totalItems`, `more`, `nextCursor`, then
+    /// `beside` (fields SentinelOne sent beside the items, such as `allSites`).
+    pub fn listing(self, items: RawItems, walk: &crate::pages::Walk, beside: Vec<(String, Box<RawValue>)>) -> Self {
+        let returned = items.len();
+        let mut out = self
+            .items("items", items)
+            .field("returned", returned)
+            .field("totalItems", walk.total_items)
+            .field("more", walk.more)
+            .field("nextCursor", &walk.next_cursor);
+        for (key, value) in beside {
+            out = out.field(&key, &value);
+        }
+        out
+    }
+
+    /// The object as text.
+    pub fn finish(self) -> String {
+        let key_len = |k: &str| serde_json::to_string(k).map_or(2, |q| q.len());
+        let commas = self.parts.len().saturating_sub(1);
+        let size: usize = 2 + commas + self
+            .parts
+            .iter()
+            .map(|(k, p)| {
+                key_len(k)
+                    + 1
+                    + match p {
+                        Part::Json(text) => text.len(),
+                        Part::Items(items) => items.text_len(),
+                    }
+            })
+            .sum::<usize>();
+        let mut out = String::with_capacity(size);
+        out.push('{');
+        for (i, (key, part)) in self.parts.into_iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(&serde_json::to_string(&key).unwrap_or_default());
+            out.push(':');
+            match part {
+                Part::Json(text) => out.push_str(&text),
+                Part::Items(items) => items.write(&mut out),
+            }
+        }
+        out.push('}');
+        out
+    }
+}
+
+impl From<ObjectText> for Output {
+    fn from(object: ObjectText) -> Self {
+        Output::Text(object.finish())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn secret_values_are_redacted_at_any_depth() {
+        let text = r#"{"id":"1","registrationToken":"eyJ1cmwi","inner":{"licenseKey" : "ABC-123","keep":"token"},"list":[{"token":"t\"x"}]}"#;
+        let redacted = redact(text);
+        let value: Value = serde_json::from_str(&redacted).unwrap();
+        assert_eq!(value["registrationToken"], REDACTED);
+        assert_eq!(value["inner"]["licenseKey"], REDACTED);
+        assert_eq!(value["inner"]["keep"], "token", "a value that merely says token is kept");
+        assert_eq!(value["list"][0]["token"], REDACTED);
+        assert_eq!(value["id"], "1");
+    }
+
+    #[test]
+    fn a_secret_key_holding_an_object_keeps_its_metadata() {
+        let text = r#"{"apiToken":{"createdAt":"2026-01-01T00:00:00Z","expiresAt":"2026-07-01T00:00:00Z"}}"#;
+        assert_eq!(redact(text), text);
+    }
+
+    #[test]
+    fn text_without_secret_keys_is_not_copied() {
+        assert!(matches!(redact(r#"{"id":"1","name":"x"}"#), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn a_listing_is_assembled_with_its_exact_size() {
+        let page: Vec<Box<RawValue>> = ["{\"id\":\"1\"}", "{\"id\":\"2\",\"licenseKey\":\"k\"}"].iter().map(|t| RawValue::from_string((*t).to_owned()).unwrap()).collect();
+        let mut items = RawItems::default();
+        items.push(&page.iter().map(AsRef::as_ref).collect::<Vec<_>>());
+        items.push(&[page[0].as_ref()]);
+        let walk = crate::pages::Walk { total_items: Some(3), more: true, next_cursor: Some("c".into()), ..Default::default() };
+        let text = ObjectText::new().field("queryId", "q").listing(items, &walk, vec![]).finish();
+        assert_eq!(text.len(), text.capacity(), "one allocation of the final size");
+        assert_eq!(
+            serde_json::from_str::<Value>(&text).unwrap(),
+            json!({"queryId": "q", "items": [{"id": "1"}, {"id": "2", "licenseKey": REDACTED}, {"id": "1"}], "returned": 3, "totalItems": 3, "more": true, "nextCursor": "c"})
+        );
+    }
+
+    #[test]
+    fn an_empty_listing_is_an_empty_array() {
+        let text = ObjectText::new().listing(RawItems::default(), &crate::pages::Walk::default(), vec![]).finish();
+        assert_eq!(serde_json::from_str::<Value>(&text).unwrap()["items"], json!([]));
+    }
+}
