@@ -4,11 +4,11 @@
 mod support;
 
 use host_harness::PluginError;
-use host_harness::simulator::tokens;
+use s1_simulator::tokens;
 use serde_json::json;
 use support::*;
 
-fn posts(sim: &host_harness::simulator::Simulator) -> Vec<host_harness::simulator::RecordedRequest> {
+fn posts(sim: &s1_simulator::Simulator) -> Vec<s1_simulator::RecordedRequest> {
     sim.requests().into_iter().filter(|r| r.method == "POST").collect()
 }
 
@@ -73,7 +73,7 @@ async fn a_confirmed_filter_acts_on_every_match_and_reports_affected() {
     let site = before.sites[1].id.to_string();
     let input = json!({"filter": {"siteIds": [site], "osTypes": ["windows"]}, "confirmFilter": true});
     let output = invoke_ok(&connect(&sim, tokens::ADMIN), "agents.scan", &input.to_string()).await;
-    let matches = |a: &host_harness::simulator::Agent| a.site_id.to_string() == site && a.os_type == "windows";
+    let matches = |a: &s1_simulator::Agent| a.site_id.to_string() == site && a.os_type == "windows";
     let expected = before.agents.iter().filter(|a| matches(a)).count();
     assert_eq!(output["affected"].as_u64(), Some(expected as u64));
     for (b, a) in before.agents.iter().zip(&world(&sim).agents) {

@@ -3,7 +3,7 @@
 mod support;
 
 use host_harness::PluginError;
-use host_harness::simulator::tokens;
+use s1_simulator::tokens;
 use std::collections::BTreeSet;
 use support::*;
 

@@ -2,7 +2,7 @@
 
 mod support;
 
-use host_harness::simulator::tokens;
+use s1_simulator::tokens;
 use host_harness::{Connection, FindingCode, IdentityKind, PluginError, Policy, Verdict};
 use support::*;
 

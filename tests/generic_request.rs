@@ -4,7 +4,7 @@
 mod support;
 
 use host_harness::PluginError;
-use host_harness::simulator::tokens;
+use s1_simulator::tokens;
 use serde_json::json;
 use support::*;
 
@@ -62,7 +62,7 @@ async fn api_request_adds_scope_pins_to_action_filters() {
 }
 
 /// Runs `api.request` with `input`, which must be refused at `field` with nothing sent.
-async fn refused_at(sim: &host_harness::simulator::Simulator, conn: &host_harness::Connection, input: serde_json::Value, field: &str) {
+async fn refused_at(sim: &s1_simulator::Simulator, conn: &host_harness::Connection, input: serde_json::Value, field: &str) {
     let error = invoke_err(conn, "api.request", &input.to_string()).await;
     assert!(matches!(error, PluginError::InvalidInput(ref i) if i.field.as_deref() == Some(field)), "{input}: {error:?}");
     assert!(sim.requests().iter().all(|r| r.method == "GET"), "{input}: a write reached the console");

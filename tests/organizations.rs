@@ -4,7 +4,7 @@
 mod support;
 
 use host_harness::PluginError;
-use host_harness::simulator::tokens;
+use s1_simulator::tokens;
 use support::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

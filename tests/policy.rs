@@ -4,13 +4,13 @@
 mod support;
 
 use host_harness::PluginError;
-use host_harness::simulator::tokens;
+use s1_simulator::tokens;
 use serde_json::{Value, json};
 use support::*;
 
 const SHA1: &str = "0123456789abcdef0123456789abcdef01234567";
 
-fn posts(sim: &host_harness::simulator::Simulator, path: &str) -> Vec<Value> {
+fn posts(sim: &s1_simulator::Simulator, path: &str) -> Vec<Value> {
     sim.requests().into_iter().filter(|r| r.method == "POST" && r.path == format!("/web/api/v2.1/{path}")).filter_map(|r| r.body).collect()
 }
 

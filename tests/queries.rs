@@ -4,7 +4,7 @@
 mod support;
 
 use host_harness::PluginError;
-use host_harness::simulator::{Simulator, SimulatorOptions, tokens};
+use s1_simulator::{Simulator, SimulatorOptions, tokens};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::time::Duration;

@@ -2,7 +2,7 @@
 
 mod support;
 
-use host_harness::report::{catalog_markdown, first_difference, splice_catalog};
+use s1_harness::report::{catalog_markdown, first_difference, splice_catalog};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn readme_catalog_matches_describe() {

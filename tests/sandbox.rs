@@ -3,7 +3,7 @@
 
 mod support;
 
-use host_harness::simulator::tokens;
+use s1_simulator::tokens;
 use host_harness::{Connection, PluginError, TransportKind};
 use std::io::Read;
 use std::time::Duration;

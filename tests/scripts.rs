@@ -4,7 +4,7 @@
 mod support;
 
 use host_harness::PluginError;
-use host_harness::simulator::{SCRIPT_LIBRARY, tokens};
+use s1_simulator::{SCRIPT_LIBRARY, tokens};
 use serde_json::{Value, json};
 use support::*;
 

@@ -4,7 +4,7 @@
 mod support;
 
 use host_harness::PluginError;
-use host_harness::simulator::tokens;
+use s1_simulator::tokens;
 use serde_json::json;
 use std::collections::BTreeSet;
 use support::*;

@@ -1,12 +1,14 @@
-//! A wasmtime host for the SentinelOne plugin, built the way a platform embeds it, plus a
-//! SentinelOne simulator to run it against.
+//! The wasmtime host library for the SentinelOne plugin: what a platform embeds to load the
+//! component and call it for its tenants. The simulator (`s1-simulator`), the `s1-harness` CLI
+//! and the component build (`plugin-artifacts`) are separate crates: none of them is compiled into
+//! an embedder.
 //!
 //! - [`policy`]: what the sandbox allows (pure data, no wasmtime).
 //! - [`credentials`]: the API token, held by the host and never printed.
 //! - [`outbound`]: the `wasi:http` hook that enforces the policy and adds the credential.
 //! - [`runtime`]: one engine, a precompiled component, a fresh store per call.
-//! - [`simulator`]: a SentinelOne console on loopback.
-//! - [`report`]: the human-readable demo report.
+//! - [`cpu`]: the guest's own CPU time, metered by call hooks.
+//! - [`wit_json`]: the plugin's typed errors as JSON with WIT's names.
 
 mod bindings;
 pub mod cpu;
@@ -14,9 +16,7 @@ pub mod credentials;
 mod logging;
 pub mod outbound;
 pub mod policy;
-pub mod report;
 pub mod runtime;
-pub mod simulator;
 pub mod wit_json;
 
 pub use bindings::exports::sentinelone::plugin::integration::{

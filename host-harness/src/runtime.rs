@@ -36,10 +36,6 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_config::{WasiConfig, WasiConfigVariables};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
-/// The component built by this crate's build script.
-pub const BUILT_COMPONENT: &str = env!("PLUGIN_WASM");
-/// Where precompiled artifacts go unless told otherwise.
-pub const DEFAULT_CACHE_DIR: &str = env!("PLUGIN_CACHE_DIR");
 
 /// How the component was made ready.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -238,10 +234,15 @@ impl Runtime {
     /// Loads the component at `component`, from the precompiled cache in `cache_dir` when it
     /// holds a matching artifact (and filling it otherwise).
     pub fn load(component: &Path, cache_dir: Option<&Path>) -> anyhow::Result<Runtime> {
+        let bytes = std::fs::read(component).with_context(|| format!("reading the component {}", component.display()))?;
+        Runtime::from_bytes(&bytes, cache_dir)
+    }
+
+    /// Loads a component from its bytes (see [`Runtime::load`] for the cache).
+    pub fn from_bytes(bytes: &[u8], cache_dir: Option<&Path>) -> anyhow::Result<Runtime> {
         let engine = engine()?;
         let start = Instant::now();
-        let bytes = std::fs::read(component).with_context(|| format!("reading the component {}", component.display()))?;
-        let (component, from_cache) = compile_or_load_cached(&engine, &bytes, cache_dir)?;
+        let (component, from_cache) = compile_or_load_cached(&engine, bytes, cache_dir)?;
         let load = LoadReport { from_cache, duration: start.elapsed(), component_bytes: bytes.len() as u64 };
 
         let mut linker = Linker::<HostState>::new(&engine);
@@ -251,11 +252,6 @@ impl Runtime {
         crate::bindings::wasi::logging::logging::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s)?;
         let pre = PluginPre::new(linker.instantiate_pre(&component)?)?;
         Ok(Runtime { _ticker: EpochTicker::start(&engine), engine, pre, load })
-    }
-
-    /// Loads the component this crate built, with the default cache.
-    pub fn load_built() -> anyhow::Result<Runtime> {
-        Runtime::load(Path::new(BUILT_COMPONENT), Some(Path::new(DEFAULT_CACHE_DIR)))
     }
 
     /// The plugin's self-description. Runs with no configuration and a deny-all policy.

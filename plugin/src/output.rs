@@ -13,7 +13,6 @@
 //! [`SECRET_KEYS`], at any depth, becomes `"<redacted>"`. The scan is over the text, so it costs a
 //! copy only for the records that hold such a key.
 
-use serde::Serialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
 use std::borrow::Cow;
@@ -193,10 +192,17 @@ impl ObjectText {
         Self::default()
     }
 
-    /// Adds `key: value`.
-    pub fn field(mut self, key: &str, value: impl Serialize) -> Self {
-        let text = serde_json::to_string(&value).unwrap_or_else(|_| "null".to_owned());
+    /// Adds `key: value` (one `Value` type, not a generic: each serialised type costs the
+    /// component code).
+    pub fn field(mut self, key: &str, value: impl Into<Value>) -> Self {
+        let text = value.into().to_string();
         self.parts.push((key.to_owned(), Part::Json(redact(&text).into_owned())));
+        self
+    }
+
+    /// Adds `key: raw` as sent.
+    fn raw(mut self, key: &str, raw: &RawValue) -> Self {
+        self.parts.push((key.to_owned(), Part::Json(redact(raw.get()).into_owned())));
         self
     }
 
@@ -215,9 +221,9 @@ impl ObjectText {
             .field("returned", returned)
             .field("totalItems", walk.total_items)
             .field("more", walk.more)
-            .field("nextCursor", &walk.next_cursor);
+            .field("nextCursor", walk.next_cursor.clone());
         for (key, value) in beside {
-            out = out.field(&key, &value);
+            out = out.raw(&key, &value);
         }
         out
     }

@@ -2,12 +2,15 @@
 //! per test (its own port and state), and connections the way a platform would make them.
 #![allow(dead_code)]
 
-use host_harness::simulator::{Simulator, SimulatorOptions, World};
+use s1_simulator::{Simulator, SimulatorOptions, World};
 use host_harness::{Connection, Credential, Delivery, Outcome, PluginError, Runtime};
 use serde_json::Value;
 use std::sync::LazyLock;
 
-static RUNTIME: LazyLock<Runtime> = LazyLock::new(|| Runtime::load_built().expect("load the plugin component"));
+static RUNTIME: LazyLock<Runtime> = LazyLock::new(|| {
+    let (component, cache) = (std::path::Path::new(plugin_artifacts::PLUGIN_WASM), std::path::Path::new(plugin_artifacts::CACHE_DIR));
+    Runtime::load(component, Some(cache)).expect("load the plugin component")
+});
 
 pub fn runtime() -> &'static Runtime {
     &RUNTIME

@@ -105,6 +105,7 @@ pub fn run(client: &Client, action: &Action, target: &Target, method: Method, pa
     };
     confine_filter(&mut filter, &client.config.scope, "/filter")?;
     confine_target_scope(fields, &client.config.scope)?;
+    confine_target_site(client, fields)?;
 
     // Resolve explicit ids inside the scope: unknown ones are reported, out-of-scope ones refused.
     let mut not_found = Vec::new();
@@ -213,6 +214,19 @@ fn confine_target_scope(fields: &Map<String, Value>, pins: &crate::config::Scope
         return Err(Error::invalid("/targetScope", format!("\"{level}\" reaches beyond the configured scope; use a narrower targetScope")));
     }
     Ok(())
+}
+
+/// A `targetSiteId` (where `agents.move-to-site` moves agents) must be a site within the pins:
+/// one of the pinned sites, or a site visible within the pinned accounts.
+fn confine_target_site(client: &Client, fields: &Map<String, Value>) -> Result<(), Error> {
+    let Some(site) = fields.get("targetSiteId").and_then(Value::as_str) else { return Ok(()) };
+    let pins = &client.config.scope;
+    if pins.is_empty() {
+        return Ok(());
+    }
+    let ids = [site.to_owned()];
+    let hidden = not_visible(client, &crate::actions::catalog::SITES, &ids)?;
+    outside_scope("targetSiteId", false, &ids, &hidden, "site").map_or(Ok(()), Err)
 }
 
 /// How many objects `filter` matches.

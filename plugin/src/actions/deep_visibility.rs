@@ -79,10 +79,11 @@ pub fn run_power_query(client: &Client, action: &Action, fields: &Map<String, Va
         Some(Value::Array(rows)) => rows.iter().map(|row| keyed(&columns, row)).collect::<Result<Vec<_>, _>>()?,
         _ => return Err(Error::UnexpectedResponse("a finished PowerQuery has no `data` array".into())),
     };
+    let returned = rows.len();
     let head = finished(&query_id, "FINISHED", &result)
-        .field("columns", result.get("columns"))
-        .field("rows", &rows)
-        .field("returned", rows.len())
+        .field("columns", result.get("columns").cloned().unwrap_or(Value::Null))
+        .field("rows", rows)
+        .field("returned", returned)
         .field("recommendations", result.get("recommendations").cloned().unwrap_or_else(|| json!([])));
     Ok(head.into())
 }
@@ -153,12 +154,12 @@ fn finished(query_id: &str, state: &str, data: &Map<String, Value>) -> ObjectTex
     head
 }
 
-/// Copies the [`QUERY_DETAILS`] SentinelOne sent into `out` (as `console<Name>` where the name is
+/// Copies the [`QUERY_DETAILS`] SentinelOne sent into `out` (as `console:<name>` where the name is
 /// already taken by the plugin's own summary).
 fn details_into(out: &mut Map<String, Value>, data: &Map<String, Value>) {
     for key in QUERY_DETAILS {
         if let Some(value) = data.get(*key) {
-            let name = if out.contains_key(*key) { format!("console{}{}", key[..1].to_uppercase(), &key[1..]) } else { (*key).to_owned() };
+            let name = if out.contains_key(*key) { format!("console:{key}") } else { (*key).to_owned() };
             out.insert(name, value.clone());
         }
     }

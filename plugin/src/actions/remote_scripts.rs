@@ -60,13 +60,13 @@ pub fn run(client: &Client, action: &Action, fields: &Map<String, Value>) -> Res
             }
             let mut head = ObjectText::new();
             for (key, value) in out.as_object().into_iter().flatten().filter(|(k, _)| *k != "warnings") {
-                head = head.field(key, value);
+                head = head.field(key, value.clone());
             }
             let head = head
                 .field("warnings", warnings)
-                .field("parentTaskId", &parent)
+                .field("parentTaskId", parent.as_str())
                 .field("finished", done)
-                .field("statusCounts", &counts)
+                .field("statusCounts", json!(counts))
                 .items("tasks", tasks)
                 .field("moreTasks", more);
             return Ok(head.into());

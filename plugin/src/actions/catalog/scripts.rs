@@ -3,7 +3,8 @@
 use super::super::params::{Kind, Param};
 use super::agents::AGENT_TARGET;
 use super::{LIST_CONTROLS, OS_TYPES, list, row};
-use crate::actions::{Action, Op, Role, remote_scripts};
+use super::super::act::{Count, Target};
+use crate::actions::{Action, Op, Role, Scope, remote_scripts};
 use crate::client::{Items, MAX_PAGE_SIZE};
 use crate::http::Method;
 
@@ -34,7 +35,12 @@ const STATUS: &[Param] = &[
     Param::query("parentTaskId", Kind::Id, "The parentTaskId of a run.").required(),
     Param::query("status", Kind::Choices(remote_scripts::TASK_STATUSES), "Task statuses."),
     Param::query("computerName__contains", Kind::Texts, "Computer names containing any of these."),
+    Param::query("accountIds", Kind::Ids, "Tasks on agents of these accounts."),
+    Param::query("siteIds", Kind::Ids, "Tasks on agents of these sites."),
 ];
+
+/// Remote-script tasks, resolved with `GET remote-scripts/status?ids=` within the scope pins.
+pub const TASKS: Target = Target::new("remote-script task", "remote-scripts/status", STATUS, Count::ListTotal("remote-scripts/status"));
 const RESULTS: &[Param] = &[Param::data("taskIds", Kind::Ids, "Task ids (from scripts.run or scripts.status).").required()];
 
 pub const ACTIONS: &[Action] = &[
@@ -50,6 +56,7 @@ pub const ACTIONS: &[Action] = &[
     .destructive()
     .example(r#"{"ids": ["1834780238610855700"], "scriptId": "1834780238610859501", "taskDescription": "Collect browser history for INC-20431", "outputDestination": "SentinelCloud", "waitSeconds": 120}"#),
     row("scripts.status", "Remote script tasks", "The tasks of one run, with their status, all pages.", &[STATUS, LIST_CONTROLS], Op::List { path: "remote-scripts/status", items: Items::Data, page_cap: MAX_PAGE_SIZE })
+        .scope(Scope::Query)
         .example(r#"{"parentTaskId": "1834780238610859601"}"#),
     row(
         "scripts.results",
@@ -59,5 +66,6 @@ pub const ACTIONS: &[Action] = &[
         Op::Send { method: Method::Post, path: "remote-scripts/fetch-files", wrap: true },
     )
     .role(Role::IncidentResponse)
+    .scope(Scope::Ids { field: "taskIds", of: &TASKS })
     .example(r#"{"taskIds": ["1834780238610859602"]}"#),
 ];

@@ -4,8 +4,9 @@
 
 use anyhow::{Context as _, bail};
 use clap::{Args, Parser, Subcommand};
-use host_harness::simulator::{Simulator, SimulatorOptions, tokens};
-use host_harness::{Connection, Credential, Delivery, Fault, PluginError, Runtime, Verdict, report};
+use s1_simulator::{Simulator, SimulatorOptions, tokens};
+use host_harness::{Connection, Credential, Delivery, Fault, PluginError, Runtime, Verdict};
+use s1_harness::report;
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -149,8 +150,8 @@ fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
 }
 
 fn load(cli: &Cli) -> anyhow::Result<Runtime> {
-    let component = cli.component.clone().unwrap_or_else(|| PathBuf::from(host_harness::runtime::BUILT_COMPONENT));
-    let cache = cli.cache_dir.clone().unwrap_or_else(|| PathBuf::from(host_harness::runtime::DEFAULT_CACHE_DIR));
+    let component = cli.component.clone().unwrap_or_else(|| PathBuf::from(plugin_artifacts::PLUGIN_WASM));
+    let cache = cli.cache_dir.clone().unwrap_or_else(|| PathBuf::from(plugin_artifacts::CACHE_DIR));
     let runtime = Runtime::load(&component, Some(&cache))?;
     tracing::info!(
         from_cache = runtime.load.from_cache,

@@ -184,7 +184,7 @@ pub struct Agent {
     pub detection_state: Option<String>,
     pub apps_vulnerability_status: String,
     /// A network status the agent will settle into (`disconnecting` → `disconnected`), see
-    /// [`crate::simulator::agents`]; not part of the API object.
+    /// [`crate::agents`]; not part of the API object.
     #[serde(skip)]
     pub pending_status: Option<PendingStatus>,
 }

@@ -1,6 +1,6 @@
 //! The demo's human-readable report: what a platform engineer reads to see that it works.
 
-use crate::{CheckReport, OrganizationTree, Severity, Verdict};
+use host_harness::{CheckReport, OrganizationTree, Severity, Verdict};
 use serde_json::Value;
 use std::fmt::Write as _;
 
@@ -92,7 +92,7 @@ pub fn agents(items: &[Value]) -> String {
 
 /// The action catalog as a Markdown table, generated from `describe` (the README embeds it
 /// between `<!-- catalog:start -->` and `<!-- catalog:end -->`, and a test keeps them equal).
-pub fn catalog_markdown(info: &crate::PluginInfo) -> String {
+pub fn catalog_markdown(info: &host_harness::PluginInfo) -> String {
     let mut out = String::from("| action | title | minimum role | destructive | inputs |\n|---|---|---|---|---|\n");
     for action in &info.actions {
         let schema: Value = serde_json::from_str(&action.input_schema).unwrap_or_default();
@@ -103,11 +103,11 @@ pub fn catalog_markdown(info: &crate::PluginInfo) -> String {
             .unwrap_or_default();
         let inputs = if inputs.len() > 8 { format!("{} … ({} in all)", inputs[..8].join(", "), inputs.len()) } else { inputs.join(", ") };
         let role = match action.minimum_role {
-            crate::Role::Viewer => "viewer",
-            crate::Role::Soc => "SOC",
-            crate::Role::It => "IT",
-            crate::Role::IncidentResponse => "incident response",
-            crate::Role::Admin => "admin",
+            host_harness::Role::Viewer => "viewer",
+            host_harness::Role::Soc => "SOC",
+            host_harness::Role::It => "IT",
+            host_harness::Role::IncidentResponse => "incident response",
+            host_harness::Role::Admin => "admin",
         };
         let _ = writeln!(out, "| `{}` | {} | {role} | {} | {} |", action.name, action.title, if action.destructive { "yes" } else { "" }, inputs);
     }
@@ -122,19 +122,19 @@ pub fn catalog_markdown(info: &crate::PluginInfo) -> String {
 
 /// For each family, in catalog order, the action that best shows it: the first one that changes
 /// something (or runs a query), else the first with a non-empty example.
-fn worked_examples(info: &crate::PluginInfo) -> Vec<(&str, &crate::ActionInfo)> {
+fn worked_examples(info: &host_harness::PluginInfo) -> Vec<(&str, &host_harness::ActionInfo)> {
     let mut families: Vec<&str> = Vec::new();
     for action in &info.actions {
         if !families.contains(&action.family.as_str()) {
             families.push(&action.family);
         }
     }
-    let has_example = |a: &&crate::ActionInfo| serde_json::from_str::<Value>(&a.input_schema).is_ok_and(|s| s["examples"][0].as_object().is_some_and(|e| !e.is_empty()));
+    let has_example = |a: &&host_harness::ActionInfo| serde_json::from_str::<Value>(&a.input_schema).is_ok_and(|s| s["examples"][0].as_object().is_some_and(|e| !e.is_empty()));
     families
         .into_iter()
         .filter_map(|family| {
-            let members: Vec<&crate::ActionInfo> = info.actions.iter().filter(|a| a.family == family).filter(has_example).collect();
-            let acting = members.iter().find(|a| a.minimum_role != crate::Role::Viewer).or(members.first())?;
+            let members: Vec<&host_harness::ActionInfo> = info.actions.iter().filter(|a| a.family == family).filter(has_example).collect();
+            let acting = members.iter().find(|a| a.minimum_role != host_harness::Role::Viewer).or(members.first())?;
             Some((family, *acting))
         })
         .collect()

@@ -454,12 +454,14 @@ pub async fn status(
     let params = Params::parse(raw.as_deref());
     let page = PageRequest::parse(&params, &TASKS)?;
     let parent = match params.get("parentTaskId") {
-        Some(text) => parse_id(&text).ok_or_else(|| {
+        Some(text) => Some(parse_id(&text).ok_or_else(|| {
             ApiError::validation(format!("parentTaskId: '{text}' is not a valid id"))
-        })?,
-        None => return Err(ApiError::validation("parentTaskId is required")),
+        })?),
+        None => None,
     };
     let ids = params.ids("ids")?;
+    let account_ids = params.ids("accountIds")?;
+    let site_ids = params.ids("siteIds")?;
     let statuses = params.csv_enum("status", &TASK_STATUSES)?;
     let names = params.csv("computerName__contains");
     let created = TimeRange::parse(&params, "createdAt")?;
@@ -469,9 +471,11 @@ pub async fn status(
         .tasks
         .iter()
         .filter(|t| {
-            t.parent_task_id == parent
+            parent.is_none_or(|p| t.parent_task_id == p)
                 && t.visible_to(&caller)
                 && allows(&ids, &t.id)
+                && allows(&account_ids, &t.agent.account_id)
+                && allows(&site_ids, &t.agent.site_id)
                 && created.admits(Some(t.created_at))
                 && contains_any(&names, [t.agent.computer_name.as_str()])
         })
