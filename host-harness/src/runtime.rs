@@ -103,6 +103,8 @@ pub struct Outcome<T> {
     pub elapsed: Duration,
     /// The guest's own execution time (see [`crate::cpu`]).
     pub guest_cpu: Duration,
+    /// The most linear memory the instance grew to.
+    pub peak_memory_bytes: usize,
 }
 
 /// Why the host stopped a call.
@@ -138,12 +140,16 @@ pub struct Fault {
 struct Limiter {
     inner: StoreLimits,
     refused_memory: bool,
+    peak_memory: usize,
 }
 
 impl ResourceLimiter for Limiter {
     fn memory_growing(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> wasmtime::Result<bool> {
         let answer = self.inner.memory_growing(current, desired, maximum);
-        self.refused_memory |= !matches!(answer, Ok(true));
+        match answer {
+            Ok(true) => self.peak_memory = self.peak_memory.max(desired),
+            _ => self.refused_memory = true,
+        }
         answer
     }
 
@@ -280,7 +286,7 @@ impl Runtime {
         if input.len() > max || action.len() > 256 {
             let message = format!("the input is {} bytes; the host accepts at most {max}", input.len());
             let value = Err(PluginError::InvalidInput(InvalidInput { field: None, message }));
-            return Ok(Outcome { value, logs: Vec::new(), outbound: Vec::new(), elapsed: Duration::ZERO, guest_cpu: Duration::ZERO });
+            return Ok(Outcome { value, logs: Vec::new(), outbound: Vec::new(), elapsed: Duration::ZERO, guest_cpu: Duration::ZERO, peak_memory_bytes: 0 });
         }
         self.call(connection, async |plugin, store| plugin.sentinelone_plugin_integration().call_invoke(store, action, input).await).await
     }
@@ -308,6 +314,7 @@ impl Runtime {
             limits: Limiter {
                 inner: StoreLimitsBuilder::new().memory_size(policy.memory_limit_bytes).table_elements(100_000).instances(4).trap_on_grow_failure(true).build(),
                 refused_memory: false,
+                peak_memory: 0,
             },
             logs: CallLog::new(policy.limits.max_log_lines, policy.limits.max_log_line_bytes),
             cpu: cpu.clone(),
@@ -334,7 +341,7 @@ impl Runtime {
         let outbound = records.lock().map(|r| r.clone()).unwrap_or_default();
         let guest_cpu = cpu.spent();
         let (kind, message) = match result {
-            Ok(Ok(value)) => return Ok(Outcome { value, logs, outbound, elapsed, guest_cpu }),
+            Ok(Ok(value)) => return Ok(Outcome { value, logs, outbound, elapsed, guest_cpu, peak_memory_bytes: store.data().limits.peak_memory }),
             Err(_) => (FaultKind::WallClock, format!("the plugin call exceeded the {:?} wall-clock bound", policy.call_timeout)),
             Ok(Err(error)) => {
                 let kind = if error.downcast_ref::<GuestCpuExceeded>().is_some() {

@@ -16,6 +16,16 @@ pub fn runtime() -> &'static Runtime {
     &RUNTIME
 }
 
+static HOSTILE: LazyLock<Runtime> = LazyLock::new(|| {
+    let (component, cache) = (std::path::Path::new(plugin_artifacts::HOSTILE_WASM), std::path::Path::new(plugin_artifacts::CACHE_DIR));
+    Runtime::load(component, Some(cache)).expect("load the hostile test component")
+});
+
+/// The hostile test component (`tests/hostile/`), loaded like the plugin.
+pub fn hostile_runtime() -> &'static Runtime {
+    &HOSTILE
+}
+
 pub fn simulator() -> Simulator {
     Simulator::start(SimulatorOptions::default()).expect("start the simulator")
 }

@@ -184,6 +184,8 @@ pub struct SimulatorOptions {
     pub dv_query_lifetime: Duration,
     /// How long a remote-script task stays in each of `created`, `pending`, `in_progress`.
     pub script_step_duration: Duration,
+    /// A delay before every answer, as over a slow link (zero: none).
+    pub response_delay: Duration,
 }
 
 impl Default for SimulatorOptions {
@@ -197,6 +199,7 @@ impl Default for SimulatorOptions {
             dv_query_duration: Duration::from_secs(2),
             dv_query_lifetime: Duration::from_secs(30 * 60),
             script_step_duration: Duration::from_millis(500),
+            response_delay: Duration::ZERO,
         }
     }
 }
@@ -231,6 +234,7 @@ impl Simulator {
             world: Arc::new(Mutex::new(world)),
             log: Arc::new(RequestLog::default()),
             jobs: Arc::new(Mutex::new(jobs)),
+            response_delay: options.response_delay,
         };
         let listener = std::net::TcpListener::bind(("127.0.0.1", options.port))
             .with_context(|| format!("simulator: cannot bind 127.0.0.1:{}", options.port))?;

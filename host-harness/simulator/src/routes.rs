@@ -115,7 +115,20 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             request_log::record,
         ))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), slow_link))
         .with_state(state)
+}
+
+/// Waits the configured delay before answering (nothing by default).
+async fn slow_link(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    if !state.response_delay.is_zero() {
+        tokio::time::sleep(state.response_delay).await;
+    }
+    next.run(request).await
 }
 
 async fn not_found(method: Method, uri: Uri) -> ApiError {

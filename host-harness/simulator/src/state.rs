@@ -11,6 +11,8 @@ pub struct AppState {
     pub log: Arc<RequestLog>,
     /// DV/PowerQuery queries, remote-script tasks and rate limits (see [`super::jobs`]).
     pub jobs: Arc<Mutex<Jobs>>,
+    /// Added before every answer: a console behind a slow link.
+    pub response_delay: std::time::Duration,
 }
 
 impl AppState {
