@@ -21,7 +21,10 @@ async fn agents_list_returns_all_2500_agents_across_pages_with_exact_ids_and_no_
     assert_eq!((output["returned"].as_u64(), output["more"].as_bool()), (Some(2500), Some(false)));
     let pages: Vec<_> = sim.requests().into_iter().filter(|r| r.path == "/web/api/v2.1/agents").collect();
     assert_eq!(pages.len(), 3, "1000 + 1000 + 500");
-    assert!(pages[1].query.iter().any(|(k, v)| k == "cursor" && (v.contains('+') || v.contains('/') || v.contains('='))), "the cursor went back decoded exactly once");
+    assert!(
+        pages[1].query.iter().any(|(k, v)| k == "cursor" && (v.contains('+') || v.contains('/') || v.contains('='))),
+        "the cursor went back decoded exactly once"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -123,7 +126,10 @@ async fn agents_get_returns_the_agent_with_every_field_kept() {
 async fn agents_get_of_an_unknown_id_is_not_found() {
     let sim = simulator();
     let error = invoke_err(&connect(&sim, tokens::ADMIN), "agents.get", r#"{"id": "1234567890123456789"}"#).await;
-    assert!(matches!(error, PluginError::NotFound(ref u) if u.detail.as_deref().is_some_and(|d| d.contains("1234567890123456789"))), "{error:?}");
+    assert!(
+        matches!(error, PluginError::NotFound(ref u) if u.detail.as_deref().is_some_and(|d| d.contains("1234567890123456789"))),
+        "{error:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -181,7 +187,10 @@ async fn installed_applications_are_read_for_the_agents_given() {
     let sim = simulator();
     let agent = world(&sim).agents[0].id.to_string();
     let output = invoke_ok(&connect(&sim, tokens::VIEWER), "agents.applications", &serde_json::json!({"ids": [agent]}).to_string()).await;
-    assert!(output.as_array().is_some_and(|apps| !apps.is_empty() && apps.iter().all(|a| a["name"].is_string() && a["version"].is_string())), "{output}");
+    assert!(
+        output.as_array().is_some_and(|apps| !apps.is_empty() && apps.iter().all(|a| a["name"].is_string() && a["version"].is_string())),
+        "{output}"
+    );
     assert_eq!(sim.requests()[0].raw_query.as_deref(), Some(format!("ids={agent}").as_str()));
 }
 
@@ -206,6 +215,9 @@ async fn a_weak_fetch_files_password_is_refused_before_any_request() {
     let agent = world(&sim).agents[0].id.to_string();
     let input = serde_json::json!({"id": agent, "files": ["/etc/hosts"], "password": "password"});
     let error = invoke_err(&connect(&sim, tokens::ADMIN), "agents.fetch-files", &input.to_string()).await;
-    assert!(matches!(error, PluginError::InvalidInput(ref i) if i.field.as_deref() == Some("/password") && !i.message.contains("password\"")), "{error:?}");
+    assert!(
+        matches!(error, PluginError::InvalidInput(ref i) if i.field.as_deref() == Some("/password") && !i.message.contains("password\"")),
+        "{error:?}"
+    );
     assert!(sim.requests().is_empty());
 }

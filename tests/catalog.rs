@@ -12,7 +12,8 @@ async fn every_input_schema_is_valid_draft_2020_12_and_accepts_its_example() {
     let info = support::runtime().describe().await.unwrap();
     assert!(info.actions.len() >= 60, "{} actions", info.actions.len());
     for action in &info.actions {
-        let schema: Value = serde_json::from_str(&action.input_schema).unwrap_or_else(|e| panic!("{}: schema is not JSON: {e}", action.name));
+        let schema: Value =
+            serde_json::from_str(&action.input_schema).unwrap_or_else(|e| panic!("{}: schema is not JSON: {e}", action.name));
         assert_eq!(schema["$schema"], "https://json-schema.org/draft/2020-12/schema", "{}", action.name);
         if let Err(e) = jsonschema::draft202012::meta::validate(&schema) {
             panic!("{}: not a valid draft 2020-12 schema: {e}", action.name);
@@ -47,7 +48,8 @@ async fn every_published_example_passes_the_plugins_validation() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn schemas_reject_what_the_plugin_rejects() {
     let info = support::runtime().describe().await.unwrap();
-    let schema_of = |name: &str| -> Value { serde_json::from_str(&info.actions.iter().find(|a| a.name == name).unwrap().input_schema).unwrap() };
+    let schema_of =
+        |name: &str| -> Value { serde_json::from_str(&info.actions.iter().find(|a| a.name == name).unwrap().input_schema).unwrap() };
     for (name, bad) in [
         ("agents.isolate", r#"{}"#),
         ("agents.isolate", r#"{"filter": {"isActive": true}}"#),

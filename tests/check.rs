@@ -2,8 +2,8 @@
 
 mod support;
 
-use s1_simulator::tokens;
 use host_harness::{Connection, FindingCode, IdentityKind, PluginError, Policy, Verdict};
+use s1_simulator::tokens;
 use support::*;
 
 fn codes(report: &host_harness::CheckReport) -> Vec<FindingCode> {

@@ -11,7 +11,12 @@ use support::*;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn api_request_reaches_an_uncurated_endpoint_with_the_hosts_credential() {
     let sim = simulator();
-    let output = invoke_ok(&connect(&sim, tokens::ADMIN), "api.request", r#"{"path": "agents/count", "query": {"osTypes": ["linux", "macos"], "isActive": true}}"#).await;
+    let output = invoke_ok(
+        &connect(&sim, tokens::ADMIN),
+        "api.request",
+        r#"{"path": "agents/count", "query": {"osTypes": ["linux", "macos"], "isActive": true}}"#,
+    )
+    .await;
     let expected = world(&sim).agents.iter().filter(|a| (a.os_type == "linux" || a.os_type == "macos") && a.is_active).count();
     assert_eq!(output["data"]["total"].as_u64(), Some(expected as u64), "the whole envelope comes back");
     let request = sim.requests().pop().unwrap();
@@ -23,7 +28,9 @@ async fn api_request_reaches_an_uncurated_endpoint_with_the_hosts_credential() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn api_request_paginates_every_item() {
     let sim = simulator();
-    let output = invoke_ok(&connect(&sim, tokens::ADMIN), "api.get", r#"{"path": "/web/api/v2.1/agents", "paginate": true, "maxItems": 100000}"#).await;
+    let output =
+        invoke_ok(&connect(&sim, tokens::ADMIN), "api.get", r#"{"path": "/web/api/v2.1/agents", "paginate": true, "maxItems": 100000}"#)
+            .await;
     assert_eq!(ids(&output).len(), 2500);
     assert_eq!(output["more"], false);
 }
@@ -72,7 +79,13 @@ async fn refused_at(sim: &s1_simulator::Simulator, conn: &host_harness::Connecti
 async fn api_request_shutdown_with_an_empty_id_list_is_refused_and_nothing_is_sent() {
     let sim = simulator();
     let conn = connect(&sim, tokens::ADMIN);
-    refused_at(&sim, &conn, json!({"method": "POST", "path": "agents/actions/shutdown", "body": {"filter": {"ids": []}, "data": {}}, "confirmFilter": true}), "/body/filter/ids").await;
+    refused_at(
+        &sim,
+        &conn,
+        json!({"method": "POST", "path": "agents/actions/shutdown", "body": {"filter": {"ids": []}, "data": {}}, "confirmFilter": true}),
+        "/body/filter/ids",
+    )
+    .await;
     assert!(sim.requests().is_empty());
 }
 
@@ -80,7 +93,13 @@ async fn api_request_shutdown_with_an_empty_id_list_is_refused_and_nothing_is_se
 async fn api_request_write_with_a_filter_needs_confirm_filter() {
     let sim = simulator();
     let conn = connect(&sim, tokens::ADMIN);
-    refused_at(&sim, &conn, json!({"method": "POST", "path": "agents/actions/disconnect", "body": {"filter": {"isActive": true}, "data": {}}}), "/confirmFilter").await;
+    refused_at(
+        &sim,
+        &conn,
+        json!({"method": "POST", "path": "agents/actions/disconnect", "body": {"filter": {"isActive": true}, "data": {}}}),
+        "/confirmFilter",
+    )
+    .await;
     assert!(sim.requests().is_empty());
 }
 
@@ -90,7 +109,13 @@ async fn api_request_refuses_a_filter_of_scope_keys_only_on_an_object_action() {
     let site = world(&sim).sites[0].id.to_string();
     let conn = connect(&sim, tokens::ADMIN);
     refused_at(&sim, &conn, json!({"method": "POST", "path": "agents/actions/uninstall", "body": {"filter": {"siteIds": [site]}, "data": {}}, "confirmFilter": true}), "/body/filter").await;
-    refused_at(&sim, &conn, json!({"method": "POST", "path": "threats/mitigate/kill", "body": {"filter": {"tenant": true}}, "confirmFilter": true}), "/body/filter").await;
+    refused_at(
+        &sim,
+        &conn,
+        json!({"method": "POST", "path": "threats/mitigate/kill", "body": {"filter": {"tenant": true}}, "confirmFilter": true}),
+        "/body/filter",
+    )
+    .await;
     assert!(sim.requests().is_empty());
 }
 
@@ -98,7 +123,8 @@ async fn api_request_refuses_a_filter_of_scope_keys_only_on_an_object_action() {
 async fn api_request_refuses_an_object_action_without_a_filter() {
     let sim = simulator();
     let conn = connect(&sim, tokens::ADMIN);
-    refused_at(&sim, &conn, json!({"method": "POST", "path": "agents/actions/restart-machine", "body": {"data": {}}}), "/body/filter").await;
+    refused_at(&sim, &conn, json!({"method": "POST", "path": "agents/actions/restart-machine", "body": {"data": {}}}), "/body/filter")
+        .await;
     refused_at(&sim, &conn, json!({"method": "POST", "path": "agents/actions/restart-machine"}), "/body/filter").await;
     assert!(sim.requests().is_empty());
 }
@@ -130,7 +156,14 @@ async fn api_request_confirmed_filter_acts_on_what_it_selects() {
 async fn api_request_refuses_credential_and_identity_administration() {
     let sim = simulator();
     let conn = connect(&sim, tokens::ADMIN);
-    for (method, path) in [("POST", "users/generate-api-token"), ("POST", "users/revoke-api-token"), ("GET", "service-users"), ("POST", "users/login"), ("GET", "users"), ("GET", "sites/1800900160542605036/token")] {
+    for (method, path) in [
+        ("POST", "users/generate-api-token"),
+        ("POST", "users/revoke-api-token"),
+        ("GET", "service-users"),
+        ("POST", "users/login"),
+        ("GET", "users"),
+        ("GET", "sites/1800900160542605036/token"),
+    ] {
         let mut input = json!({"method": method, "path": path});
         if method == "POST" {
             input["body"] = json!({"data": {}});
@@ -186,7 +219,12 @@ async fn no_output_carries_a_registration_token() {
     let tokens_in_world: Vec<String> = world(&sim).sites.iter().map(|s| s.registration_token.clone()).collect();
     let site = world(&sim).sites[0].id.to_string();
     let mut seen = String::new();
-    for (action, input) in [("api.get", json!({"path": "sites"})), ("api.get", json!({"path": format!("sites/{site}")})), ("sites.list", json!({})), ("sites.get", json!({"id": site}))] {
+    for (action, input) in [
+        ("api.get", json!({"path": "sites"})),
+        ("api.get", json!({"path": format!("sites/{site}")})),
+        ("sites.list", json!({})),
+        ("sites.get", json!({"id": site})),
+    ] {
         let output = invoke_ok(&conn, action, &input.to_string()).await;
         seen += &output.to_string();
     }

@@ -170,7 +170,11 @@ async fn a_huge_request_body_never_completes_a_request() {
     conn.policy.http.max_request_bytes = 1024 * 1024;
     let out = report(&conn, "huge-body", &target(&sim)).await;
     assert_eq!(out["outcome"], "error", "{out}");
-    assert!(sim.requests().iter().all(|r| r.method != "POST" || r.status >= 400), "no POST was served: {:?}", sim.requests().iter().map(|r| (&r.method, r.status)).collect::<Vec<_>>());
+    assert!(
+        sim.requests().iter().all(|r| r.method != "POST" || r.status >= 400),
+        "no POST was served: {:?}",
+        sim.requests().iter().map(|r| (&r.method, r.status)).collect::<Vec<_>>()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -191,7 +195,8 @@ async fn a_request_to_a_console_that_never_answers_is_stopped_by_the_wall_clock_
         std::thread::sleep(Duration::from_secs(10));
         drop(held);
     });
-    let mut conn = Connection::new(&format!("http://{authority}"), Some(Credential::new(tokens::ADMIN, Delivery::HostHeader).unwrap())).unwrap();
+    let mut conn =
+        Connection::new(&format!("http://{authority}"), Some(Credential::new(tokens::ADMIN, Delivery::HostHeader).unwrap())).unwrap();
     conn.policy.allow_loopback_http = true;
     conn.policy.call_timeout = Duration::from_secs(1);
     let fault = fault(&conn, "request-flood", &json!({"authority": authority, "scheme": "http"}).to_string()).await;

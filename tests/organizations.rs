@@ -15,11 +15,13 @@ async fn organization_tree_matches_the_consoles_accounts_sites_and_groups_exactl
     let account_ids: Vec<String> = tree.accounts.iter().map(|a| a.id.clone()).collect();
     assert_eq!(account_ids, w.accounts.iter().map(|a| a.id.to_string()).collect::<Vec<_>>());
     for account in &tree.accounts {
-        let expected_sites: Vec<String> = w.sites.iter().filter(|s| s.account_id.to_string() == account.id).map(|s| s.id.to_string()).collect();
+        let expected_sites: Vec<String> =
+            w.sites.iter().filter(|s| s.account_id.to_string() == account.id).map(|s| s.id.to_string()).collect();
         assert_eq!(account.sites.iter().map(|s| s.id.clone()).collect::<Vec<_>>(), expected_sites);
         assert_eq!(account.state.as_deref(), Some("active"));
         for site in &account.sites {
-            let expected_groups: Vec<String> = w.groups.iter().filter(|g| g.site_id.to_string() == site.id).map(|g| g.id.to_string()).collect();
+            let expected_groups: Vec<String> =
+                w.groups.iter().filter(|g| g.site_id.to_string() == site.id).map(|g| g.id.to_string()).collect();
             assert_eq!(site.groups.iter().map(|g| g.id.clone()).collect::<Vec<_>>(), expected_groups);
             assert_eq!(site.groups.iter().filter(|g| g.is_default).count(), 1, "one default group per site");
             assert!(site.licences.total.is_some());

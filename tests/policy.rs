@@ -25,7 +25,12 @@ async fn blocklist_add_sends_one_entry_per_os_at_the_given_site() {
         posts(&sim, "restrictions"),
         ["windows", "macos"].map(|os| json!({"data": {"type": "black_hash", "value": SHA1, "osType": os, "description": "INC-1 dropper"}, "filter": {"siteIds": [site]}}))
     );
-    let stored: Vec<(String, String)> = world(&sim).restrictions.iter().filter(|r| r.value == SHA1).map(|r| (r.os_type.clone(), r.scope["siteIds"][0].as_str().unwrap_or_default().to_owned())).collect();
+    let stored: Vec<(String, String)> = world(&sim)
+        .restrictions
+        .iter()
+        .filter(|r| r.value == SHA1)
+        .map(|r| (r.os_type.clone(), r.scope["siteIds"][0].as_str().unwrap_or_default().to_owned()))
+        .collect();
     assert_eq!(stored, [("windows".to_owned(), site.clone()), ("macos".to_owned(), site)]);
 }
 
@@ -34,7 +39,9 @@ async fn adding_an_existing_blocklist_entry_reports_it_and_still_adds_the_other_
     let sim = simulator();
     let conn = connect(&sim, tokens::ADMIN);
     invoke_ok(&conn, "blocklist.add", &json!({"value": SHA1, "osTypes": ["windows"], "scope": {"tenant": true}}).to_string()).await;
-    let output = invoke_ok(&conn, "blocklist.add", &json!({"value": SHA1, "osTypes": ["windows", "linux"], "scope": {"tenant": true}}).to_string()).await;
+    let output =
+        invoke_ok(&conn, "blocklist.add", &json!({"value": SHA1, "osTypes": ["windows", "linux"], "scope": {"tenant": true}}).to_string())
+            .await;
     assert_eq!(output["results"][0]["status"], "already-exists");
     assert_eq!(output["results"][1]["status"], "created");
     assert_eq!(output["created"], 1);
@@ -46,7 +53,8 @@ async fn adding_an_existing_blocklist_entry_reports_it_and_still_adds_the_other_
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn blocklist_add_without_a_scope_is_refused_and_sends_nothing() {
     let sim = simulator();
-    let error = invoke_err(&connect(&sim, tokens::ADMIN), "blocklist.add", &json!({"value": SHA1, "osTypes": ["windows"]}).to_string()).await;
+    let error =
+        invoke_err(&connect(&sim, tokens::ADMIN), "blocklist.add", &json!({"value": SHA1, "osTypes": ["windows"]}).to_string()).await;
     assert!(matches!(error, PluginError::InvalidInput(ref i) if i.field.as_deref() == Some("/scope")), "{error:?}");
     assert!(sim.requests().is_empty());
 }
@@ -56,7 +64,8 @@ async fn a_site_pinned_configuration_cannot_block_a_hash_tenant_wide() {
     let sim = simulator();
     let mut conn = connect(&sim, tokens::ADMIN);
     conn.site_ids = vec![world(&sim).sites[0].id.to_string()];
-    let error = invoke_err(&conn, "blocklist.add", &json!({"value": SHA1, "osTypes": ["windows"], "scope": {"tenant": true}}).to_string()).await;
+    let error =
+        invoke_err(&conn, "blocklist.add", &json!({"value": SHA1, "osTypes": ["windows"], "scope": {"tenant": true}}).to_string()).await;
     assert!(matches!(error, PluginError::InvalidInput(ref i) if i.field.as_deref() == Some("/scope/tenant")), "{error:?}");
     assert!(sim.requests().is_empty());
 }
@@ -89,7 +98,8 @@ async fn blocklist_delete_removes_exactly_the_ids_given() {
 async fn blocklist_delete_dry_run_reports_unknown_ids_and_deletes_nothing() {
     let sim = simulator();
     let known = world(&sim).restrictions[0].id.to_string();
-    let output = invoke_ok(&connect(&sim, tokens::ADMIN), "blocklist.delete", &json!({"ids": [known, "42"], "dryRun": true}).to_string()).await;
+    let output =
+        invoke_ok(&connect(&sim, tokens::ADMIN), "blocklist.delete", &json!({"ids": [known, "42"], "dryRun": true}).to_string()).await;
     assert_eq!((output["wouldAffect"].clone(), output["notFound"].clone()), (json!(1), json!(["42"])));
     assert!(sim.requests().iter().all(|r| r.method == "GET"));
     assert_eq!(world(&sim).restrictions.len(), 20);
@@ -111,7 +121,10 @@ async fn exclusions_add_then_delete_round_trips() {
     let input = json!({"type": "path", "value": "/opt/backup/agent", "osTypes": ["linux"], "pathExclusionType": "file", "mode": "suppress", "scope": {"siteIds": [site]}});
     let added = invoke_ok(&conn, "exclusions.add", &input.to_string()).await;
     let id = added["results"][0]["items"][0]["id"].as_str().expect("the created exclusion's id").to_owned();
-    assert_eq!(posts(&sim, "exclusions")[0]["data"], json!({"type": "path", "value": "/opt/backup/agent", "osType": "linux", "pathExclusionType": "file", "mode": "suppress"}));
+    assert_eq!(
+        posts(&sim, "exclusions")[0]["data"],
+        json!({"type": "path", "value": "/opt/backup/agent", "osType": "linux", "pathExclusionType": "file", "mode": "suppress"})
+    );
     let deleted = invoke_ok(&conn, "exclusions.delete", &json!({"ids": [id], "type": "path"}).to_string()).await;
     assert_eq!(deleted["affected"], 1);
     assert!(world(&sim).exclusions.iter().all(|e| e.id.to_string() != id));
@@ -120,7 +133,8 @@ async fn exclusions_add_then_delete_round_trips() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_path_exclusion_needs_an_absolute_path() {
     let sim = simulator();
-    let input = json!({"type": "path", "value": "backup/agent", "osTypes": ["linux"], "pathExclusionType": "file", "scope": {"tenant": true}});
+    let input =
+        json!({"type": "path", "value": "backup/agent", "osTypes": ["linux"], "pathExclusionType": "file", "scope": {"tenant": true}});
     let error = invoke_err(&connect(&sim, tokens::ADMIN), "exclusions.add", &input.to_string()).await;
     assert!(matches!(error, PluginError::InvalidInput(ref i) if i.field.as_deref() == Some("/value")), "{error:?}");
     assert!(sim.requests().is_empty());
@@ -129,7 +143,12 @@ async fn a_path_exclusion_needs_an_absolute_path() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_viewer_cannot_add_to_the_blocklist() {
     let sim = simulator();
-    let error = invoke_err(&connect(&sim, tokens::VIEWER), "blocklist.add", &json!({"value": SHA1, "osTypes": ["windows"], "scope": {"tenant": true}}).to_string()).await;
+    let error = invoke_err(
+        &connect(&sim, tokens::VIEWER),
+        "blocklist.add",
+        &json!({"value": SHA1, "osTypes": ["windows"], "scope": {"tenant": true}}).to_string(),
+    )
+    .await;
     assert!(matches!(error, PluginError::Forbidden(ref u) if u.status == 403), "{error:?}");
     assert!(world(&sim).restrictions.iter().all(|r| r.value != SHA1));
 }

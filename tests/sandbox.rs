@@ -3,8 +3,8 @@
 
 mod support;
 
-use s1_simulator::tokens;
 use host_harness::{Connection, PluginError, TransportKind};
+use s1_simulator::tokens;
 use std::io::Read;
 use std::time::Duration;
 use support::*;
@@ -55,7 +55,12 @@ async fn the_token_never_appears_in_any_output_error_log_or_request_record() {
         for conn in [connect(&sim, token), connect_via_config(&sim, token)] {
             let check = runtime().check(&conn).await.unwrap();
             seen += &format!("{:?}{:?}{:?}{}", check.value, check.logs, check.outbound, serde_json::to_string(&check.value).unwrap());
-            for (action, input) in [("agents.list", r#"{"maxItems": 5}"#), ("agents.get", r#"{"id": "1"}"#), ("agents.list", r#"{"bogus": 1}"#), ("organizations.tree", "")] {
+            for (action, input) in [
+                ("agents.list", r#"{"maxItems": 5}"#),
+                ("agents.get", r#"{"id": "1"}"#),
+                ("agents.list", r#"{"bogus": 1}"#),
+                ("organizations.tree", ""),
+            ] {
                 let outcome = invoke(&conn, action, input).await;
                 seen += &format!("{:?}{:?}{:?}", outcome.value, outcome.logs, outcome.outbound);
             }

@@ -19,7 +19,11 @@ async fn listing(conn: &host_harness::Connection, action: &str, input: &Value) -
     let outcome = invoke(conn, action, &input.to_string()).await;
     let text = outcome.value.unwrap_or_else(|e| panic!("{action} failed: {e:?}"));
     let ratio = outcome.peak_memory_bytes as f64 / text.len() as f64;
-    eprintln!("{action} {input}: {} bytes out, peak guest memory {} bytes ({ratio:.2} per output byte)", text.len(), outcome.peak_memory_bytes);
+    eprintln!(
+        "{action} {input}: {} bytes out, peak guest memory {} bytes ({ratio:.2} per output byte)",
+        text.len(),
+        outcome.peak_memory_bytes
+    );
     (serde_json::from_str(&text).unwrap(), ratio)
 }
 
@@ -109,7 +113,12 @@ async fn a_script_wait_longer_than_the_hosts_bound_returns_its_task_ids() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_query_wait_longer_than_the_hosts_bound_returns_its_query_id() {
-    let sim = Simulator::start(SimulatorOptions { dv_query_duration: Duration::from_secs(600), dv_status_interval: Duration::ZERO, ..SimulatorOptions::default() }).unwrap();
+    let sim = Simulator::start(SimulatorOptions {
+        dv_query_duration: Duration::from_secs(600),
+        dv_status_interval: Duration::ZERO,
+        ..SimulatorOptions::default()
+    })
+    .unwrap();
     let mut conn = connect(&sim, tokens::ADMIN);
     conn.policy.call_timeout = Duration::from_secs(5);
     let input = json!({"query": "EventType = \"Process Creation\"", "fromDate": "2026-02-27T00:00:00Z", "toDate": "2026-02-28T00:00:00Z", "waitSeconds": 3600});

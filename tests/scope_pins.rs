@@ -44,7 +44,9 @@ async fn script_tasks_are_read_within_the_pins() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn script_results_refuse_a_task_outside_the_pins() {
-    let sim = s1_simulator::Simulator::start(SimulatorOptions { script_step_duration: Duration::from_millis(1), ..SimulatorOptions::default() }).unwrap();
+    let sim =
+        s1_simulator::Simulator::start(SimulatorOptions { script_step_duration: Duration::from_millis(1), ..SimulatorOptions::default() })
+            .unwrap();
     let (site, other_agent) = {
         let w = world(&sim);
         let site = w.sites[0].id;

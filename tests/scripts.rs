@@ -28,7 +28,9 @@ async fn a_script_run_on_two_agents_waits_until_both_tasks_complete() {
     let execute = sim.requests().into_iter().find(|r| r.path.ends_with("/remote-scripts/execute")).unwrap();
     assert_eq!(
         execute.body,
-        Some(json!({"filter": {"ids": ACTIVE}, "data": {"scriptId": SCRIPT_LIBRARY[0].id.to_string(), "taskDescription": "Process list for INC-1", "outputDestination": "SentinelCloud"}}))
+        Some(
+            json!({"filter": {"ids": ACTIVE}, "data": {"scriptId": SCRIPT_LIBRARY[0].id.to_string(), "taskDescription": "Process list for INC-1", "outputDestination": "SentinelCloud"}})
+        )
     );
 }
 

@@ -23,12 +23,16 @@ async fn threats_list_returns_every_threat_with_exact_ids() {
 async fn a_multi_id_threat_verdict_changes_every_id_and_no_other() {
     let sim = simulator();
     let before = world(&sim);
-    let targets: Vec<String> = before.threats.iter().filter(|t| t.threat_info.analyst_verdict != "true_positive").take(3).map(|t| t.id.to_string()).collect();
+    let targets: Vec<String> =
+        before.threats.iter().filter(|t| t.threat_info.analyst_verdict != "true_positive").take(3).map(|t| t.id.to_string()).collect();
     let input = json!({"ids": targets, "analystVerdict": "true_positive"});
     let output = invoke_ok(&connect(&sim, tokens::ADMIN), "threats.set-verdict", &input.to_string()).await;
     assert_eq!(output["affected"].as_u64(), Some(3));
-    let post = sim.requests().into_iter().filter(|r| r.method == "POST").last().unwrap();
-    assert_eq!((post.path.as_str(), post.body.clone()), ("/web/api/v2.1/threats/analyst-verdict", Some(json!({"filter": {"ids": targets}, "data": {"analystVerdict": "true_positive"}}))));
+    let post = sim.requests().into_iter().rfind(|r| r.method == "POST").unwrap();
+    assert_eq!(
+        (post.path.as_str(), post.body.clone()),
+        ("/web/api/v2.1/threats/analyst-verdict", Some(json!({"filter": {"ids": targets}, "data": {"analystVerdict": "true_positive"}})))
+    );
     for (b, a) in before.threats.iter().zip(&world(&sim).threats) {
         if targets.contains(&a.id.to_string()) {
             assert_eq!(a.threat_info.analyst_verdict, "true_positive");
@@ -42,9 +46,10 @@ async fn a_multi_id_threat_verdict_changes_every_id_and_no_other() {
 async fn mitigation_sends_the_action_in_the_path_and_marks_threats_mitigated() {
     let sim = simulator();
     let target = world(&sim).threats.iter().find(|t| t.threat_info.mitigation_status == "not_mitigated").unwrap().id.to_string();
-    let output = invoke_ok(&connect(&sim, tokens::ADMIN), "threats.mitigate", &json!({"ids": [target], "action": "quarantine"}).to_string()).await;
+    let output =
+        invoke_ok(&connect(&sim, tokens::ADMIN), "threats.mitigate", &json!({"ids": [target], "action": "quarantine"}).to_string()).await;
     assert_eq!(output["affected"].as_u64(), Some(1));
-    assert_eq!(sim.requests().into_iter().filter(|r| r.method == "POST").last().unwrap().path, "/web/api/v2.1/threats/mitigate/quarantine");
+    assert_eq!(sim.requests().into_iter().rfind(|r| r.method == "POST").unwrap().path, "/web/api/v2.1/threats/mitigate/quarantine");
     let after = world(&sim);
     assert_eq!(after.threats.iter().find(|t| t.id.to_string() == target).unwrap().threat_info.mitigation_status, "mitigated");
 }
@@ -72,7 +77,12 @@ async fn activities_list_filters_by_type_and_time_as_sentinelone_does() {
     let sim = simulator();
     let w = world(&sim);
     let since = "2026-01-01T00:00:00.000000Z";
-    let output = invoke_ok(&connect(&sim, tokens::ADMIN), "activities.list", &json!({"activityTypes": ["86"], "createdAt__gte": since, "maxItems": 100000}).to_string()).await;
+    let output = invoke_ok(
+        &connect(&sim, tokens::ADMIN),
+        "activities.list",
+        &json!({"activityTypes": ["86"], "createdAt__gte": since, "maxItems": 100000}).to_string(),
+    )
+    .await;
     let request = sim.requests().into_iter().find(|r| r.path == "/web/api/v2.1/activities").unwrap();
     assert!(request.query.contains(&("activityTypes".into(), "86".into())));
     let expected = w.activities.iter().filter(|a| a.activity_type == 86).count();
@@ -84,9 +94,15 @@ async fn activities_list_filters_by_type_and_time_as_sentinelone_does() {
 async fn alert_verdicts_use_upper_snake_and_find_alerts_by_their_nested_id() {
     let sim = simulator();
     let target = world(&sim).alerts[0].alert_info.alert_id.to_string();
-    let output = invoke_ok(&connect(&sim, tokens::ADMIN), "alerts.set-verdict", &json!({"ids": [target], "analystVerdict": "TRUE_POSITIVE"}).to_string()).await;
+    let output = invoke_ok(
+        &connect(&sim, tokens::ADMIN),
+        "alerts.set-verdict",
+        &json!({"ids": [target], "analystVerdict": "TRUE_POSITIVE"}).to_string(),
+    )
+    .await;
     assert_eq!((output["affected"].as_u64(), output["notFound"].clone()), (Some(1), json!([])));
-    let listed = invoke_ok(&connect(&sim, tokens::ADMIN), "alerts.list", r#"{"analystVerdict": ["TRUE_POSITIVE"], "maxItems": 100000}"#).await;
+    let listed =
+        invoke_ok(&connect(&sim, tokens::ADMIN), "alerts.list", r#"{"analystVerdict": ["TRUE_POSITIVE"], "maxItems": 100000}"#).await;
     assert!(listed["items"].as_array().unwrap().iter().any(|a| a["alertInfo"]["alertId"] == target.as_str()));
 }
 
@@ -106,12 +122,22 @@ async fn explore_events_pages_through_every_event_of_a_threat_once() {
 async fn add_to_blocklist_blocks_the_threats_hash_at_its_site() {
     let sim = simulator();
     let threat = world(&sim).threats.into_iter().find(|t| t.threat_info.sha1.len() == 40).unwrap();
-    let output = invoke_ok(&connect(&sim, tokens::ADMIN), "threats.add-to-blocklist", &json!({"ids": [threat.id.to_string()], "targetScope": "site"}).to_string()).await;
+    let output = invoke_ok(
+        &connect(&sim, tokens::ADMIN),
+        "threats.add-to-blocklist",
+        &json!({"ids": [threat.id.to_string()], "targetScope": "site"}).to_string(),
+    )
+    .await;
     assert_eq!(output["affected"], 1);
     let post = sim.requests().into_iter().find(|r| r.method == "POST").unwrap();
     assert_eq!(post.body, Some(json!({"filter": {"ids": [threat.id.to_string()]}, "data": {"targetScope": "site"}})));
     let site = threat.agent_realtime_info.site_id.to_string();
-    assert!(world(&sim).restrictions.iter().any(|r| r.value.eq_ignore_ascii_case(&threat.threat_info.sha1) && r.scope == json!({"siteIds": [site]})));
+    assert!(
+        world(&sim)
+            .restrictions
+            .iter()
+            .any(|r| r.value.eq_ignore_ascii_case(&threat.threat_info.sha1) && r.scope == json!({"siteIds": [site]}))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -120,7 +146,9 @@ async fn a_site_pinned_configuration_cannot_blocklist_tenant_wide() {
     let w = world(&sim);
     let mut conn = connect(&sim, tokens::ADMIN);
     conn.site_ids = vec![w.threats[0].agent_realtime_info.site_id.to_string()];
-    let error = invoke_err(&conn, "threats.add-to-blocklist", &json!({"ids": [w.threats[0].id.to_string()], "targetScope": "tenant"}).to_string()).await;
+    let error =
+        invoke_err(&conn, "threats.add-to-blocklist", &json!({"ids": [w.threats[0].id.to_string()], "targetScope": "tenant"}).to_string())
+            .await;
     assert!(matches!(error, PluginError::InvalidInput(ref i) if i.field.as_deref() == Some("/targetScope")), "{error:?}");
     assert!(sim.requests().iter().all(|r| r.method == "GET"));
 }
@@ -129,7 +157,8 @@ async fn a_site_pinned_configuration_cannot_blocklist_tenant_wide() {
 async fn fetch_file_puts_a_download_on_the_threats_timeline() {
     let sim = simulator();
     let w = world(&sim);
-    let threat = w.threats.iter().find(|t| w.agents.iter().any(|a| a.id == t.agent_realtime_info.agent_id && a.is_active)).unwrap().id.to_string();
+    let threat =
+        w.threats.iter().find(|t| w.agents.iter().any(|a| a.id == t.agent_realtime_info.agent_id && a.is_active)).unwrap().id.to_string();
     let conn = connect(&sim, tokens::ADMIN);
     let output = invoke_ok(&conn, "threats.fetch-file", &json!({"ids": [threat], "password": "Zip-Pass-2026!"}).to_string()).await;
     assert_eq!(output["affected"], 1);

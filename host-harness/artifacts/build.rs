@@ -19,7 +19,16 @@ const TARGET: &str = "wasm32-wasip2";
 fn main() {
     let manifest_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
     let root = manifest_dir.parent().and_then(Path::parent).unwrap().to_path_buf();
-    for watched in ["plugin/src", "plugin/Cargo.toml", "wit", "Cargo.lock", "Cargo.toml", "tests/hostile/src", "tests/hostile/Cargo.toml", "tests/hostile/Cargo.lock"] {
+    for watched in [
+        "plugin/src",
+        "plugin/Cargo.toml",
+        "wit",
+        "Cargo.lock",
+        "Cargo.toml",
+        "tests/hostile/src",
+        "tests/hostile/Cargo.toml",
+        "tests/hostile/Cargo.lock",
+    ] {
         println!("cargo:rerun-if-changed={}", root.join(watched).display());
     }
     println!("cargo:rerun-if-env-changed=PLUGIN_WASM_OVERRIDE");
@@ -56,7 +65,11 @@ fn build(root: &Path, args: &[&str], target_dir: &Path) {
     for (key, _) in env::vars_os() {
         let key = key.to_string_lossy();
         let keep = ["CARGO_HOME", "CARGO_NET_", "CARGO_HTTP_", "CARGO_REGISTRIES_", "CARGO_MAKEFLAGS"].iter().any(|k| key.starts_with(k));
-        if (key.starts_with("CARGO_") && !keep) || key.starts_with("RUSTFLAGS") || key == "RUSTC_WORKSPACE_WRAPPER" || key == "RUSTC_WRAPPER" {
+        if (key.starts_with("CARGO_") && !keep)
+            || key.starts_with("RUSTFLAGS")
+            || key == "RUSTC_WORKSPACE_WRAPPER"
+            || key == "RUSTC_WRAPPER"
+        {
             build.env_remove(key.as_ref());
         }
     }

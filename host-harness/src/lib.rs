@@ -20,10 +20,13 @@ pub mod runtime;
 pub mod wit_json;
 
 pub use bindings::exports::sentinelone::plugin::integration::{
-    ActionInfo, CheckReport, ConfigKey, Finding, FindingCode, Identity, IdentityKind, PluginInfo, Role, ScopeRole, Severity, TokenLifetime, Verdict,
+    ActionInfo, CheckReport, ConfigKey, Finding, FindingCode, Identity, IdentityKind, PluginInfo, Role, ScopeRole, Severity, TokenLifetime,
+    Verdict,
 };
 pub use bindings::exports::sentinelone::plugin::organizations::{Account, Group, Licences, OrganizationTree, Site};
-pub use bindings::sentinelone::plugin::types::{Error as PluginError, InvalidInput, RateLimited, TransportError, TransportKind, UpstreamError};
+pub use bindings::sentinelone::plugin::types::{
+    Error as PluginError, InvalidInput, RateLimited, TransportError, TransportKind, UpstreamError,
+};
 pub use credentials::{Credential, Delivery};
 pub use logging::LogLine;
 pub use policy::Policy;

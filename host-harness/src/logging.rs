@@ -54,7 +54,11 @@ impl CallLog {
     pub fn take(&mut self) -> Vec<LogLine> {
         let mut lines = std::mem::take(&mut self.lines);
         if self.dropped > 0 {
-            lines.push(LogLine { level: "warn", context: "host".into(), message: format!("{} more lines were dropped (the call's log limit is {})", self.dropped, self.max_lines) });
+            lines.push(LogLine {
+                level: "warn",
+                context: "host".into(),
+                message: format!("{} more lines were dropped (the call's log limit is {})", self.dropped, self.max_lines),
+            });
         }
         lines
     }

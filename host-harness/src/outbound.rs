@@ -93,25 +93,24 @@ impl WasiHttpHooks for OutboundHooks {
             return Box::new(async { Err(Error::HttpRequestDenied) });
         }
         self.record(&request, None);
-        if self.injects_header() {
-            if let Some(credential) = &self.credential {
-                let Ok(mut value) = HeaderValue::from_str(&format!("ApiToken {}", credential.expose())) else {
-                    return Box::new(async { Err(Error::InternalError(Some("the credential is not a valid header value".into()))) });
-                };
-                value.set_sensitive(true);
-                request.headers_mut().insert(AUTHORIZATION, value);
-            }
+        if let Some(credential) = self.credential.as_ref().filter(|_| self.injects_header()) {
+            let Ok(mut value) = HeaderValue::from_str(&format!("ApiToken {}", credential.expose())) else {
+                return Box::new(async { Err(Error::InternalError(Some("the credential is not a valid header value".into()))) });
+            };
+            value.set_sensitive(true);
+            request.headers_mut().insert(AUTHORIZATION, value);
         }
         let options = clamp(options, &limits);
         let request = request.map(|body| Capped::new(body, limits.max_request_bytes, Error::HttpRequestBodySize).boxed_unsync());
         Box::new(async move {
             let (response, io) = wasmtime_wasi_http::default_send_request(request, Some(options)).await?;
-            if let Some(length) = response.body().size_hint().exact() {
-                if length > limits.max_response_bytes {
-                    return Err(Error::HttpResponseBodySize(Some(length)));
-                }
+            if let Some(length) = response.body().size_hint().exact()
+                && length > limits.max_response_bytes
+            {
+                return Err(Error::HttpResponseBodySize(Some(length)));
             }
-            let response = response.map(|body| Capped::new(body.boxed_unsync(), limits.max_response_bytes, Error::HttpResponseBodySize).boxed_unsync());
+            let response = response
+                .map(|body| Capped::new(body.boxed_unsync(), limits.max_response_bytes, Error::HttpResponseBodySize).boxed_unsync());
             Ok((response, Box::new(io) as Box<dyn Future<Output = _> + Send>))
         })
     }
@@ -147,14 +146,14 @@ impl Body for Capped {
 
     fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Error>>> {
         let polled = Pin::new(&mut self.inner).poll_frame(cx);
-        if let Poll::Ready(Some(Ok(frame))) = &polled {
-            if let Some(data) = frame.data_ref() {
-                let len = data.len() as u64;
-                if len > self.left {
-                    return Poll::Ready(Some(Err((self.over)(Some(self.cap)))));
-                }
-                self.left -= len;
+        if let Poll::Ready(Some(Ok(frame))) = &polled
+            && let Some(data) = frame.data_ref()
+        {
+            let len = data.len() as u64;
+            if len > self.left {
+                return Poll::Ready(Some(Err((self.over)(Some(self.cap)))));
             }
+            self.left -= len;
         }
         polled
     }

@@ -173,7 +173,13 @@ pub struct CallLimits {
 
 impl Default for CallLimits {
     fn default() -> Self {
-        CallLimits { max_requests: 10_000, max_log_lines: 10_000, max_log_line_bytes: 8 * 1024, max_table_entries: 10_000, max_input_bytes: 1024 * 1024 }
+        CallLimits {
+            max_requests: 10_000,
+            max_log_lines: 10_000,
+            max_log_line_bytes: 8 * 1024,
+            max_table_entries: 10_000,
+            max_input_bytes: 1024 * 1024,
+        }
     }
 }
 
@@ -205,7 +211,8 @@ impl Policy {
         if !self.allowed_origins.contains(&origin) {
             return Err(Denial::NotAllowed(origin.to_string()));
         }
-        if !origin.https && !(self.allow_loopback_http && origin.is_loopback()) {
+        let loopback_allowed = self.allow_loopback_http && origin.is_loopback();
+        if !origin.https && !loopback_allowed {
             return Err(Denial::PlainHttp(origin.to_string()));
         }
         Ok(origin)
@@ -272,7 +279,9 @@ mod tests {
     #[test]
     fn ip_literals_are_denied_unless_exactly_allowed() {
         let p = Policy { allow_loopback_http: true, ..Policy::for_console("http://127.0.0.1:8080").unwrap() };
-        for other in ["http://127.0.0.2:8080/", "http://[::1]:8080/", "http://2130706433:8080/", "http://0x7f000001:8080/", "https://10.0.0.1/"] {
+        for other in
+            ["http://127.0.0.2:8080/", "http://[::1]:8080/", "http://2130706433:8080/", "http://0x7f000001:8080/", "https://10.0.0.1/"]
+        {
             assert!(matches!(p.decide(&uri(other)), Err(Denial::NotAllowed(_))), "{other}");
         }
     }

@@ -17,8 +17,8 @@
 use crate::bindings::exports::sentinelone::plugin::integration::{CheckReport, PluginInfo};
 use crate::bindings::exports::sentinelone::plugin::organizations::OrganizationTree;
 use crate::bindings::sentinelone::plugin::types::Error as PluginError;
-use crate::bindings::{Plugin, PluginPre};
 use crate::bindings::sentinelone::plugin::types::InvalidInput;
+use crate::bindings::{Plugin, PluginPre};
 use crate::cpu::{CpuMeter, GuestCpuExceeded};
 use crate::credentials::{Credential, Delivery};
 use crate::logging::{CallLog, LogLine};
@@ -35,7 +35,6 @@ use wasmtime::{Engine, ResourceLimiter, Store, StoreLimits, StoreLimitsBuilder};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_config::{WasiConfig, WasiConfigVariables};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
-
 
 /// How the component was made ready.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -286,7 +285,14 @@ impl Runtime {
         if input.len() > max || action.len() > 256 {
             let message = format!("the input is {} bytes; the host accepts at most {max}", input.len());
             let value = Err(PluginError::InvalidInput(InvalidInput { field: None, message }));
-            return Ok(Outcome { value, logs: Vec::new(), outbound: Vec::new(), elapsed: Duration::ZERO, guest_cpu: Duration::ZERO, peak_memory_bytes: 0 });
+            return Ok(Outcome {
+                value,
+                logs: Vec::new(),
+                outbound: Vec::new(),
+                elapsed: Duration::ZERO,
+                guest_cpu: Duration::ZERO,
+                peak_memory_bytes: 0,
+            });
         }
         self.call(connection, async |plugin, store| plugin.sentinelone_plugin_integration().call_invoke(store, action, input).await).await
     }
@@ -299,7 +305,11 @@ impl Runtime {
     /// One call in a fresh store, under the connection's policy. Host faults (a trap, the
     /// memory limit, the CPU or wall-clock bound) are a [`Fault`]; the plugin's own typed errors
     /// are part of `T`.
-    async fn call<T>(&self, connection: &Connection, f: impl AsyncFnOnce(&Plugin, &mut Store<HostState>) -> wasmtime::Result<T>) -> Result<Outcome<T>, Fault> {
+    async fn call<T>(
+        &self,
+        connection: &Connection,
+        f: impl AsyncFnOnce(&Plugin, &mut Store<HostState>) -> wasmtime::Result<T>,
+    ) -> Result<Outcome<T>, Fault> {
         let policy = Arc::new(connection.policy.clone());
         let records = Arc::new(Mutex::new(Vec::new()));
         let mut table = ResourceTable::new();
@@ -312,7 +322,12 @@ impl Runtime {
             hooks: OutboundHooks { policy: policy.clone(), credential: connection.credential.clone(), records: records.clone() },
             config: connection.config_variables(),
             limits: Limiter {
-                inner: StoreLimitsBuilder::new().memory_size(policy.memory_limit_bytes).table_elements(100_000).instances(4).trap_on_grow_failure(true).build(),
+                inner: StoreLimitsBuilder::new()
+                    .memory_size(policy.memory_limit_bytes)
+                    .table_elements(100_000)
+                    .instances(4)
+                    .trap_on_grow_failure(true)
+                    .build(),
                 refused_memory: false,
                 peak_memory: 0,
             },
@@ -341,7 +356,9 @@ impl Runtime {
         let outbound = records.lock().map(|r| r.clone()).unwrap_or_default();
         let guest_cpu = cpu.spent();
         let (kind, message) = match result {
-            Ok(Ok(value)) => return Ok(Outcome { value, logs, outbound, elapsed, guest_cpu, peak_memory_bytes: store.data().limits.peak_memory }),
+            Ok(Ok(value)) => {
+                return Ok(Outcome { value, logs, outbound, elapsed, guest_cpu, peak_memory_bytes: store.data().limits.peak_memory });
+            }
             Err(_) => (FaultKind::WallClock, format!("the plugin call exceeded the {:?} wall-clock bound", policy.call_timeout)),
             Ok(Err(error)) => {
                 let kind = if error.downcast_ref::<GuestCpuExceeded>().is_some() {
@@ -377,7 +394,9 @@ fn compile_or_load_cached(engine: &Engine, bytes: &[u8], cache_dir: Option<&Path
         // and of this engine's compatibility settings, written atomically below.
         match unsafe { Component::deserialize_file(engine, &file) } {
             Ok(component) => return Ok((component, true)),
-            Err(e) => tracing::warn!(target: "harness::runtime", file = %file.display(), "discarding an unusable precompiled artifact: {e}"),
+            Err(e) => {
+                tracing::warn!(target: "harness::runtime", file = %file.display(), "discarding an unusable precompiled artifact: {e}")
+            }
         }
     }
     let artifact = engine.precompile_component(bytes)?;

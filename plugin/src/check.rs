@@ -131,7 +131,7 @@ impl CheckReport {
     }
 
     fn finish(mut self, summary: String) -> Self {
-        self.findings.sort_by(|a, b| b.severity.cmp(&a.severity));
+        self.findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
         let worst = self.findings.first().map(|f| f.severity);
         self.verdict = match worst {
             Some(Severity::Error) => Verdict::NotReady,
@@ -164,7 +164,9 @@ pub fn run(client: &Client) -> CheckReport {
             let now = response.header("date").and_then(parse_http_date);
             match crate::client::parse_envelope(&response).and_then(|e| console_info(&e)) {
                 Ok(info) => (info, now),
-                Err(e) => return report.fail(FindingCode::UnexpectedResponse, "the console answered system/info with an unexpected body", e),
+                Err(e) => {
+                    return report.fail(FindingCode::UnexpectedResponse, "the console answered system/info with an unexpected body", e);
+                }
             }
         }
         Err(e @ Error::RequestDenied(_)) => {
@@ -207,7 +209,11 @@ pub fn run(client: &Client) -> CheckReport {
         );
         report.note(Severity::Info, FindingCode::Scope, scope_line);
         if read_only {
-            report.note(Severity::Warning, FindingCode::ReadOnlyRole, "the token is Viewer-only: listings work, actions will be refused (forbidden)");
+            report.note(
+                Severity::Warning,
+                FindingCode::ReadOnlyRole,
+                "the token is Viewer-only: listings work, actions will be refused (forbidden)",
+            );
         }
     }
 
@@ -228,7 +234,11 @@ pub fn run(client: &Client) -> CheckReport {
                 Some(days) if days < 0 => report.note(Severity::Error, FindingCode::TokenExpired, "the API token has expired"),
                 Some(days) if days < client.config.token_warning_days => {
                     let when = token.expires_at.clone().unwrap_or_default();
-                    report.note(Severity::Warning, FindingCode::TokenExpiringSoon, format!("the API token expires in {days} days ({when}); regenerate it"));
+                    report.note(
+                        Severity::Warning,
+                        FindingCode::TokenExpiringSoon,
+                        format!("the API token expires in {days} days ({when}); regenerate it"),
+                    );
                     summary = format!("the API token expires in {days} days");
                 }
                 Some(days) => summary.push_str(&format!("; token expires in {days} days")),
@@ -245,8 +255,8 @@ pub fn run(client: &Client) -> CheckReport {
     report.finish(summary)
 }
 
-/// 4. Each scope pin must name an account or site the token can see: a pin that names nothing
-/// visible confines every request to nothing, which would look like an empty tenant.
+/// Step 4: each scope pin must name an account or site the token can see. A pin that names
+/// nothing visible confines every request to nothing, which would look like an empty tenant.
 fn pins_visible(client: &Client, report: &mut CheckReport) {
     let pins = &client.config.scope;
     for (ids, target) in [(&pins.account_ids, &ACCOUNTS), (&pins.site_ids, &SITES)] {
@@ -258,7 +268,11 @@ fn pins_visible(client: &Client, report: &mut CheckReport) {
             Ok(hidden) => report.note(
                 Severity::Warning,
                 FindingCode::PinNotVisible,
-                format!("the configured {} pin(s) {} name nothing this token can see; requests confined to them find nothing", target.what, hidden.join(", ")),
+                format!(
+                    "the configured {} pin(s) {} name nothing this token can see; requests confined to them find nothing",
+                    target.what,
+                    hidden.join(", ")
+                ),
             ),
             Err(e) => report.note(Severity::Info, FindingCode::Scope, format!("the {} pins could not be verified ({e})", target.what)),
         }
@@ -284,11 +298,7 @@ fn token_details(client: &Client) -> Result<TokenLifetime, Error> {
     let token = client.config.api_token.as_ref().ok_or_else(|| Error::Other("token held by the host".into()))?;
     let envelope = client.post("users/api-token-details", &json!({"data": {"apiToken": token.expose()}}))?;
     let data = data_object(&envelope)?;
-    Ok(TokenLifetime {
-        created_at: string(data.get("createdAt")),
-        expires_at: string(data.get("expiresAt")),
-        days_left: None,
-    })
+    Ok(TokenLifetime { created_at: string(data.get("createdAt")), expires_at: string(data.get("expiresAt")), days_left: None })
 }
 
 fn string(v: Option<&Value>) -> Option<String> {
@@ -320,10 +330,10 @@ fn identity(envelope: &Value) -> Result<(Identity, Option<TokenLifetime>), Error
                 .collect()
         })
         .unwrap_or_default();
-    if roles.is_empty() {
-        if let Some(lowest) = string(data.get("lowestRole")) {
-            roles.push(ScopeRole { scope_id: None, scope_name: "global".into(), role_name: lowest });
-        }
+    if roles.is_empty()
+        && let Some(lowest) = string(data.get("lowestRole"))
+    {
+        roles.push(ScopeRole { scope_id: None, scope_name: "global".into(), role_name: lowest });
     }
     let token = data.get("apiToken").and_then(Value::as_object).map(|t| TokenLifetime {
         created_at: string(t.get("createdAt")),

@@ -3,12 +3,12 @@
 
 use crate::clock::{Clock, Deadline};
 use crate::config::Config;
-use std::time::Duration;
 use crate::http::{MAX_RESPONSE_BYTES, Method, Request, Response, Transport};
-pub use crate::pages::{Bound, Items};
 use crate::log::{Level, Log};
+pub use crate::pages::{Bound, Items};
 use crate::{API_PREFIX, Error};
 use serde_json::Value;
+use std::time::Duration;
 
 /// The largest `limit` most list endpoints accept (a larger one is a 400).
 pub const MAX_PAGE_SIZE: u32 = 1000;
@@ -115,7 +115,9 @@ pub const MAX_RETRY_PAUSE: Duration = Duration::from_secs(10);
 fn retry_pause(method: Method, error: &Error, attempt: u32) -> Option<Duration> {
     let backoff = Duration::from_secs(1 << (attempt - 1));
     match error {
-        Error::RateLimited { retry_after_seconds: Some(s), .. } => Some(Duration::from_secs(u64::from(*s).max(1))).filter(|p| *p <= MAX_RETRY_PAUSE),
+        Error::RateLimited { retry_after_seconds: Some(s), .. } => {
+            Some(Duration::from_secs(u64::from(*s).max(1))).filter(|p| *p <= MAX_RETRY_PAUSE)
+        }
         Error::RateLimited { retry_after_seconds: None, .. } => Some(backoff),
         Error::Upstream(u) if method == Method::Get && matches!(u.status, 502..=504) => Some(backoff),
         _ => None,
@@ -172,9 +174,12 @@ impl<'a> Client<'a> {
         let mut attempt = 1;
         loop {
             match self.exchange(&request, path) {
-                Err(e) if attempt < MAX_ATTEMPTS => match retry_pause(method, &e, attempt).filter(|p| *p < self.deadline.remaining(self.clock)) {
+                Err(e) if attempt < MAX_ATTEMPTS => match retry_pause(method, &e, attempt)
+                    .filter(|p| *p < self.deadline.remaining(self.clock))
+                {
                     Some(pause) => {
-                        self.log.log(Level::Info, &format!("{} {API_PREFIX}{path}: {e}; retrying in {} s", method.as_str(), pause.as_secs()));
+                        self.log
+                            .log(Level::Info, &format!("{} {API_PREFIX}{path}: {e}; retrying in {} s", method.as_str(), pause.as_secs()));
                         self.clock.sleep(pause);
                         attempt += 1;
                     }
@@ -198,10 +203,8 @@ impl<'a> Client<'a> {
                 return Err(e);
             }
         };
-        self.log.log(
-            Level::Debug,
-            &format!("{} {API_PREFIX}{path} -> {} ({} bytes)", method.as_str(), response.status, response.body.len()),
-        );
+        self.log
+            .log(Level::Debug, &format!("{} {API_PREFIX}{path} -> {} ({} bytes)", method.as_str(), response.status, response.body.len()));
         if response.body.len() > MAX_RESPONSE_BYTES {
             return Err(Error::Transport {
                 kind: crate::error::TransportKind::ResponseTooLarge,
@@ -234,7 +237,10 @@ impl<'a> Client<'a> {
                 }
             }
             for item in items {
-                listing.items.push(serde_json::from_str(item.get()).map_err(|e| Error::UnexpectedResponse(format!("{path}: an item is not JSON ({e})")))?);
+                listing.items.push(
+                    serde_json::from_str(item.get())
+                        .map_err(|e| Error::UnexpectedResponse(format!("{path}: an item is not JSON ({e})")))?,
+                );
             }
             Ok(())
         })?;
@@ -249,8 +255,8 @@ pub fn parse_envelope(response: &Response) -> Result<Value, Error> {
     if response.status == 204 || response.body.is_empty() {
         return Ok(Value::Object(Default::default()));
     }
-    let value: Value = serde_json::from_slice(&response.body)
-        .map_err(|e| Error::UnexpectedResponse(format!("the body is not JSON ({e})")))?;
+    let value: Value =
+        serde_json::from_slice(&response.body).map_err(|e| Error::UnexpectedResponse(format!("the body is not JSON ({e})")))?;
     if !value.is_object() {
         return Err(Error::UnexpectedResponse("the body is not a JSON object".to_owned()));
     }
@@ -259,10 +265,7 @@ pub fn parse_envelope(response: &Response) -> Result<Value, Error> {
 
 /// `data` of an envelope, required to be an object.
 pub fn data_object(envelope: &Value) -> Result<&serde_json::Map<String, Value>, Error> {
-    envelope
-        .get("data")
-        .and_then(Value::as_object)
-        .ok_or_else(|| Error::UnexpectedResponse("expected `data` to be an object".to_owned()))
+    envelope.get("data").and_then(Value::as_object).ok_or_else(|| Error::UnexpectedResponse("expected `data` to be an object".to_owned()))
 }
 
 #[cfg(test)]

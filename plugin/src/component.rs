@@ -3,21 +3,21 @@
 
 use crate::bindings::exports::sentinelone::plugin::{integration, organizations as orgs};
 use crate::bindings::sentinelone::plugin::types as wit;
+use crate::bindings::wasi::clocks::monotonic_clock;
 use crate::bindings::wasi::config::store;
 use crate::bindings::wasi::http::outgoing_handler;
 use crate::bindings::wasi::http::types::{ErrorCode, Fields, IncomingBody, Method, OutgoingBody, OutgoingRequest, RequestOptions, Scheme};
 use crate::bindings::wasi::io::streams::StreamError;
 use crate::bindings::wasi::logging::logging;
 use crate::check::{self, CheckReport};
-use crate::bindings::wasi::clocks::monotonic_clock;
 use crate::client::Client;
 use crate::clock::Clock;
-use std::time::Duration;
 use crate::config::{Config, ConfigSource};
 use crate::error::{TransportKind, Upstream};
 use crate::http::{self, MAX_RESPONSE_BYTES, Request, Response, Transport};
 use crate::log::{Level, Log};
 use crate::{Error, actions, organizations};
+use std::time::Duration;
 
 struct Component;
 
@@ -135,12 +135,8 @@ impl Transport for WasiHttp {
             Some(Err(())) | None => return Err(protocol("the response was already taken")),
         };
         let status = response.status();
-        let response_headers: Vec<(String, String)> = response
-            .headers()
-            .entries()
-            .into_iter()
-            .map(|(n, v)| (n, String::from_utf8_lossy(&v).into_owned()))
-            .collect();
+        let response_headers: Vec<(String, String)> =
+            response.headers().entries().into_iter().map(|(n, v)| (n, String::from_utf8_lossy(&v).into_owned())).collect();
         let incoming = response.consume().map_err(|()| protocol("no response body"))?;
         let stream = incoming.stream().map_err(|()| protocol("no response body stream"))?;
         // Read into a buffer of the announced size, so a large page is not copied as it grows.
@@ -205,7 +201,9 @@ fn from_error_code(code: ErrorCode, authority: &str) -> Error {
         ErrorCode::HttpResponseBodySize(_) | ErrorCode::HttpResponseHeaderSectionSize(_) | ErrorCode::HttpResponseHeaderSize(_) => {
             TransportKind::ResponseTooLarge
         }
-        ErrorCode::HttpProtocolError | ErrorCode::HttpResponseIncomplete | ErrorCode::HttpResponseTransferCoding(_) => TransportKind::Protocol,
+        ErrorCode::HttpProtocolError | ErrorCode::HttpResponseIncomplete | ErrorCode::HttpResponseTransferCoding(_) => {
+            TransportKind::Protocol
+        }
         _ => TransportKind::Other,
     };
     Error::Transport { kind, message: format!("{code:?} while talking to {authority}") }
@@ -227,7 +225,12 @@ impl integration::Guest for Component {
             api_version: crate::API_VERSION.into(),
             config_keys: crate::config::KEYS
                 .iter()
-                .map(|k| integration::ConfigKey { name: k.name.into(), description: k.description.into(), required: k.required, secret: k.secret })
+                .map(|k| integration::ConfigKey {
+                    name: k.name.into(),
+                    description: k.description.into(),
+                    required: k.required,
+                    secret: k.secret,
+                })
                 .collect(),
             actions: actions::all()
                 .map(|a| integration::ActionInfo {
@@ -288,7 +291,13 @@ impl orgs::Guest for Component {
                             groups: s
                                 .groups
                                 .into_iter()
-                                .map(|g| orgs::Group { id: g.id, name: g.name, kind: g.kind, is_default: g.is_default, total_agents: g.total_agents })
+                                .map(|g| orgs::Group {
+                                    id: g.id,
+                                    name: g.name,
+                                    kind: g.kind,
+                                    is_default: g.is_default,
+                                    total_agents: g.total_agents,
+                                })
                                 .collect(),
                         })
                         .collect(),

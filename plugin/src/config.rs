@@ -56,18 +56,8 @@ pub const KEYS: &[Key] = &[
         required: false,
         secret: true,
     },
-    Key {
-        name: ACCOUNT_IDS,
-        description: "Comma-separated account ids every request is confined to.",
-        required: false,
-        secret: false,
-    },
-    Key {
-        name: SITE_IDS,
-        description: "Comma-separated site ids every request is confined to.",
-        required: false,
-        secret: false,
-    },
+    Key { name: ACCOUNT_IDS, description: "Comma-separated account ids every request is confined to.", required: false, secret: false },
+    Key { name: SITE_IDS, description: "Comma-separated site ids every request is confined to.", required: false, secret: false },
     Key {
         name: CALL_TIMEOUT_MS,
         description: "The host's wall-clock bound on one call, in milliseconds (default 300000). The plugin ends every wait (queries, script tasks, retries, paging) early enough to return what it has (query ids, task ids, a cursor) as a normal result before the host stops the call.",
@@ -113,8 +103,7 @@ impl Console {
         if !(path.is_empty() || path == "/web/api/v2.1") {
             return Err(bad("must be the console's origin, without a path"));
         }
-        let host_ok = !authority.is_empty()
-            && authority.bytes().all(|c| c.is_ascii_alphanumeric() || b".-:[]".contains(&c));
+        let host_ok = !authority.is_empty() && authority.bytes().all(|c| c.is_ascii_alphanumeric() || b".-:[]".contains(&c));
         if !host_ok {
             return Err(bad("must name a host (no credentials, query or fragment)"));
         }
@@ -200,9 +189,12 @@ impl Config {
         }
         let token_warning_days = match source.get(TOKEN_WARNING_DAYS)? {
             None => 30,
-            Some(days) => days.trim().parse::<i64>().ok().filter(|d| (0..=3650).contains(d)).ok_or_else(|| {
-                Error::Configuration(format!("`{TOKEN_WARNING_DAYS}` must be a whole number of days (0–3650)"))
-            })?,
+            Some(days) => days
+                .trim()
+                .parse::<i64>()
+                .ok()
+                .filter(|d| (0..=3650).contains(d))
+                .ok_or_else(|| Error::Configuration(format!("`{TOKEN_WARNING_DAYS}` must be a whole number of days (0–3650)")))?,
         };
         let call_timeout = number(source, CALL_TIMEOUT_MS, 1_000, 86_400_000)?.map_or(DEFAULT_CALL_TIMEOUT, Duration::from_millis);
         let max_output_bytes = number(source, MAX_OUTPUT_BYTES, 65_536, 1 << 30)?.map_or(DEFAULT_MAX_OUTPUT_BYTES, |n| n as usize);

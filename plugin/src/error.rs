@@ -146,21 +146,13 @@ mod tests {
         let body = br#"{"errors":[{"code":4010010,"detail":null,"title":"Authentication Failed"}]}"#;
         assert_eq!(
             Error::from_status(401, body, None),
-            Error::Unauthorized(Upstream {
-                status: 401,
-                code: Some(4010010),
-                title: Some("Authentication Failed".into()),
-                detail: None
-            })
+            Error::Unauthorized(Upstream { status: 401, code: Some(4010010), title: Some("Authentication Failed".into()), detail: None })
         );
     }
 
     #[test]
     fn maps_429_with_retry_after_seconds() {
-        assert_eq!(
-            Error::from_status(429, b"", Some("7")),
-            Error::RateLimited { retry_after_seconds: Some(7), detail: None }
-        );
+        assert_eq!(Error::from_status(429, b"", Some("7")), Error::RateLimited { retry_after_seconds: Some(7), detail: None });
     }
 
     #[test]

@@ -169,7 +169,14 @@ pub fn tree(client: &Client) -> Result<Tree, Error> {
         let account = match accounts.iter_mut().position(|a| a.id == account_id) {
             Some(i) => &mut accounts[i],
             None => {
-                accounts.push(Account { id: account_id, name: account_name, state: None, account_type: None, active_agents: None, sites: Vec::new() });
+                accounts.push(Account {
+                    id: account_id,
+                    name: account_name,
+                    state: None,
+                    account_type: None,
+                    active_agents: None,
+                    sites: Vec::new(),
+                });
                 accounts.last_mut().expect("just pushed")
             }
         };

@@ -18,7 +18,8 @@ use serde_json::value::RawValue;
 use std::borrow::Cow;
 
 /// Keys whose string values are secrets, wherever they appear in a record.
-pub const SECRET_KEYS: &[&str] = &["registrationToken", "licenseKey", "apiToken", "token", "accessToken", "refreshToken", "secret", "clientSecret", "password"];
+pub const SECRET_KEYS: &[&str] =
+    &["registrationToken", "licenseKey", "apiToken", "token", "accessToken", "refreshToken", "secret", "clientSecret", "password"];
 
 /// What replaces a secret.
 pub const REDACTED: &str = "<redacted>";
@@ -232,18 +233,20 @@ impl ObjectText {
     pub fn finish(self) -> String {
         let key_len = |k: &str| serde_json::to_string(k).map_or(2, |q| q.len());
         let commas = self.parts.len().saturating_sub(1);
-        let size: usize = 2 + commas + self
-            .parts
-            .iter()
-            .map(|(k, p)| {
-                key_len(k)
-                    + 1
-                    + match p {
-                        Part::Json(text) => text.len(),
-                        Part::Items(items) => items.text_len(),
-                    }
-            })
-            .sum::<usize>();
+        let size: usize = 2
+            + commas
+            + self
+                .parts
+                .iter()
+                .map(|(k, p)| {
+                    key_len(k)
+                        + 1
+                        + match p {
+                            Part::Json(text) => text.len(),
+                            Part::Items(items) => items.text_len(),
+                        }
+                })
+                .sum::<usize>();
         let mut out = String::with_capacity(size);
         out.push('{');
         for (i, (key, part)) in self.parts.into_iter().enumerate() {
@@ -275,7 +278,8 @@ mod tests {
 
     #[test]
     fn secret_values_are_redacted_at_any_depth() {
-        let text = r#"{"id":"1","registrationToken":"eyJ1cmwi","inner":{"licenseKey" : "ABC-123","keep":"token"},"list":[{"token":"t\"x"}]}"#;
+        let text =
+            r#"{"id":"1","registrationToken":"eyJ1cmwi","inner":{"licenseKey" : "ABC-123","keep":"token"},"list":[{"token":"t\"x"}]}"#;
         let redacted = redact(text);
         let value: Value = serde_json::from_str(&redacted).unwrap();
         assert_eq!(value["registrationToken"], REDACTED);
@@ -298,7 +302,10 @@ mod tests {
 
     #[test]
     fn a_listing_is_assembled_with_its_exact_size() {
-        let page: Vec<Box<RawValue>> = ["{\"id\":\"1\"}", "{\"id\":\"2\",\"licenseKey\":\"k\"}"].iter().map(|t| RawValue::from_string((*t).to_owned()).unwrap()).collect();
+        let page: Vec<Box<RawValue>> = ["{\"id\":\"1\"}", "{\"id\":\"2\",\"licenseKey\":\"k\"}"]
+            .iter()
+            .map(|t| RawValue::from_string((*t).to_owned()).unwrap())
+            .collect();
         let mut items = RawItems::default();
         items.push(&page.iter().map(AsRef::as_ref).collect::<Vec<_>>());
         items.push(&[page[0].as_ref()]);

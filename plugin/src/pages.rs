@@ -77,7 +77,8 @@ impl<'a> Page<'a> {
     /// Parses a list response body. The whole body is validated as JSON; the items are not copied.
     pub fn parse(body: &'a [u8], items_at: Items) -> Result<Page<'a>, Error> {
         let text = std::str::from_utf8(body).map_err(|_| unexpected("the body is not UTF-8 text"))?;
-        let envelope: Envelope<'a> = serde_json::from_str(text).map_err(|e| unexpected(format!("the body is not a JSON envelope ({e})")))?;
+        let envelope: Envelope<'a> =
+            serde_json::from_str(text).map_err(|e| unexpected(format!("the body is not a JSON envelope ({e})")))?;
         let data = envelope.data.ok_or_else(|| unexpected(expected(items_at)))?;
         let (items, beside) = match items_at {
             Items::Data => (array(data).ok_or_else(|| unexpected(expected(items_at)))?, BTreeMap::new()),
@@ -189,7 +190,10 @@ impl Client<'_> {
         loop {
             if walk.pages > 0 && self.deadline.passed(self.clock) {
                 // The host's bound is near: stop on this page boundary, resumable.
-                self.log.log(Level::Info, &format!("GET {API_PREFIX}{path}: the call's deadline is near; returning {} items with a cursor", walk.returned));
+                self.log.log(
+                    Level::Info,
+                    &format!("GET {API_PREFIX}{path}: the call's deadline is near; returning {} items with a cursor", walk.returned),
+                );
                 walk.more = true;
                 walk.next_cursor = query.get("cursor").map(str::to_owned);
                 return Ok(walk);
@@ -222,7 +226,10 @@ impl Client<'_> {
                 return Ok(walk);
             }
             if !followed.insert(fingerprint(&cursor)) {
-                return Err(unexpected(format!("{path}: the server sent a cursor it had already sent; paging stopped after {} pages", walk.pages)));
+                return Err(unexpected(format!(
+                    "{path}: the server sent a cursor it had already sent; paging stopped after {} pages",
+                    walk.pages
+                )));
             }
             query.set("cursor", cursor);
         }
@@ -289,7 +296,8 @@ mod tests {
 
     #[test]
     fn an_empty_page_with_a_cursor_ends_the_walk() {
-        let (result, _, paths) = walk(vec![page(&["1"], json!("a")), page(&[], json!("b")), page(&["2"], json!(null))], Bound::items(1, 100));
+        let (result, _, paths) =
+            walk(vec![page(&["1"], json!("a")), page(&[], json!("b")), page(&["2"], json!(null))], Bound::items(1, 100));
         assert_eq!((result.unwrap().more, paths.len()), (false, 2));
     }
 
@@ -312,7 +320,8 @@ mod tests {
 
     #[test]
     fn the_byte_bound_stops_on_a_page_boundary_with_the_cursor() {
-        let (result, ids, _) = walk(vec![page(&["1", "2"], json!("a")), page(&["3", "4"], json!("b"))], Bound { page_size: 2, max_items: 100, max_bytes: 10 });
+        let (result, ids, _) =
+            walk(vec![page(&["1", "2"], json!("a")), page(&["3", "4"], json!("b"))], Bound { page_size: 2, max_items: 100, max_bytes: 10 });
         let walk = result.unwrap();
         assert_eq!((ids.len(), walk.more, walk.next_cursor.as_deref()), (2, true, Some("a")));
     }

@@ -2,8 +2,8 @@
 //! per test (its own port and state), and connections the way a platform would make them.
 #![allow(dead_code)]
 
-use s1_simulator::{Simulator, SimulatorOptions, World};
 use host_harness::{Connection, Credential, Delivery, Outcome, PluginError, Runtime};
+use s1_simulator::{Simulator, SimulatorOptions, World};
 use serde_json::Value;
 use std::sync::LazyLock;
 

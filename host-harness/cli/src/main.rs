@@ -4,16 +4,20 @@
 
 use anyhow::{Context as _, bail};
 use clap::{Args, Parser, Subcommand};
-use s1_simulator::{Simulator, SimulatorOptions, tokens};
 use host_harness::{Connection, Credential, Delivery, Fault, PluginError, Runtime, Verdict};
 use s1_harness::report;
+use s1_simulator::{Simulator, SimulatorOptions, tokens};
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 #[derive(Parser)]
-#[command(name = "s1-harness", version, about = "Run the SentinelOne Wasm plugin under a wasmtime host, against a console or the built-in simulator.")]
+#[command(
+    name = "s1-harness",
+    version,
+    about = "Run the SentinelOne Wasm plugin under a wasmtime host, against a console or the built-in simulator."
+)]
 struct Cli {
     /// The plugin component (default: the one this build produced).
     #[arg(long, global = true, env = "S1_PLUGIN_WASM")]
@@ -202,7 +206,11 @@ async fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
             match report::first_difference(&document, &updated) {
                 None => Ok(ExitCode::SUCCESS),
                 Some(diff) => {
-                    eprintln!("{}: the catalog is stale ({diff})\nregenerate it: s1-harness catalog --write {}", path.display(), path.display());
+                    eprintln!(
+                        "{}: the catalog is stale ({diff})\nregenerate it: s1-harness catalog --write {}",
+                        path.display(),
+                        path.display()
+                    );
                     Ok(ExitCode::from(1))
                 }
             }
@@ -233,7 +241,13 @@ async fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
                 simulator.set_request_log_file(path)?;
             }
             eprintln!("SentinelOne simulator listening on {}", simulator.base_url());
-            eprintln!("tokens: admin={} viewer={} expiring={} expired={}", tokens::ADMIN, tokens::VIEWER, tokens::EXPIRING, tokens::EXPIRED);
+            eprintln!(
+                "tokens: admin={} viewer={} expiring={} expired={}",
+                tokens::ADMIN,
+                tokens::VIEWER,
+                tokens::EXPIRING,
+                tokens::EXPIRED
+            );
             eprintln!("try: S1_API_TOKEN=<admin> s1-harness check --url {} --allow-loopback-http", simulator.base_url());
             tokio::signal::ctrl_c().await?;
             Ok(ExitCode::SUCCESS)
@@ -312,7 +326,9 @@ async fn demo(cli: &Cli, request_log: Option<&Path>) -> anyhow::Result<ExitCode>
         unique.len(),
         all_json["more"]
     );
-    let filtered = runtime.invoke(&connection, "agents.list", r#"{"osTypes": ["linux"], "isActive": true, "maxItems": 5, "sortBy": "computerName"}"#).await?;
+    let filtered = runtime
+        .invoke(&connection, "agents.list", r#"{"osTypes": ["linux"], "isActive": true, "maxItems": 5, "sortBy": "computerName"}"#)
+        .await?;
     let filtered: serde_json::Value = serde_json::from_str(&filtered.value.map_err(|e| anyhow::anyhow!("agents.list failed: {e:?}"))?)?;
     println!("   active Linux agents (first 5 of {}):", filtered["totalItems"]);
     print!("{}", report::agents(filtered["items"].as_array().map_or(&[][..], Vec::as_slice)));

@@ -19,7 +19,14 @@ pub fn check(report: &CheckReport) -> String {
     }
     if let Some(identity) = &report.identity {
         let roles: Vec<String> = identity.roles.iter().map(|r| format!("{} @ {}", r.role_name, r.scope_name)).collect();
-        let _ = writeln!(out, "  identity  {} <{}> — {} scope — {}", identity.name, identity.email.as_deref().unwrap_or("-"), identity.scope, roles.join(", "));
+        let _ = writeln!(
+            out,
+            "  identity  {} <{}> — {} scope — {}",
+            identity.name,
+            identity.email.as_deref().unwrap_or("-"),
+            identity.scope,
+            roles.join(", ")
+        );
     }
     if let Some(token) = &report.token {
         let days = token.days_left.map_or("unknown".to_owned(), |d| format!("{d} days left"));
@@ -74,7 +81,7 @@ pub fn tree(tree: &OrganizationTree) -> String {
 pub fn agents(items: &[Value]) -> String {
     let mut out = String::new();
     let field = |a: &Value, k: &str| a.get(k).map_or("-".to_owned(), |v| v.as_str().map_or_else(|| v.to_string(), str::to_owned));
-    let _ = writeln!(out, "  {:<20} {:<18} {:<8} {:<13} {:<8} {}", "id", "computer", "os", "network", "active", "site");
+    let _ = writeln!(out, "  {:<20} {:<18} {:<8} {:<13} {:<8} site", "id", "computer", "os", "network", "active");
     for a in items {
         let _ = writeln!(
             out,
@@ -109,13 +116,21 @@ pub fn catalog_markdown(info: &host_harness::PluginInfo) -> String {
             host_harness::Role::IncidentResponse => "incident response",
             host_harness::Role::Admin => "admin",
         };
-        let _ = writeln!(out, "| `{}` | {} | {role} | {} | {} |", action.name, action.title, if action.destructive { "yes" } else { "" }, inputs);
+        let _ = writeln!(
+            out,
+            "| `{}` | {} | {role} | {} | {} |",
+            action.name,
+            action.title,
+            if action.destructive { "yes" } else { "" },
+            inputs
+        );
     }
     out.push_str("\n### One worked example per family\n\nEach input is the example the action's schema publishes (`describe`); `--input` also takes `@file.json` or `-` (stdin).\n");
     for (family, action) in worked_examples(info) {
         let schema: Value = serde_json::from_str(&action.input_schema).unwrap_or_default();
         let example = schema["examples"][0].to_string();
-        let _ = write!(out, "\n**{family}**: {}\n\n```sh\ns1-harness invoke {} --input '{example}'\n```\n", action.description, action.name);
+        let _ =
+            write!(out, "\n**{family}**: {}\n\n```sh\ns1-harness invoke {} --input '{example}'\n```\n", action.description, action.name);
     }
     out
 }
@@ -129,7 +144,9 @@ fn worked_examples(info: &host_harness::PluginInfo) -> Vec<(&str, &host_harness:
             families.push(&action.family);
         }
     }
-    let has_example = |a: &&host_harness::ActionInfo| serde_json::from_str::<Value>(&a.input_schema).is_ok_and(|s| s["examples"][0].as_object().is_some_and(|e| !e.is_empty()));
+    let has_example = |a: &&host_harness::ActionInfo| {
+        serde_json::from_str::<Value>(&a.input_schema).is_ok_and(|s| s["examples"][0].as_object().is_some_and(|e| !e.is_empty()))
+    };
     families
         .into_iter()
         .filter_map(|family| {

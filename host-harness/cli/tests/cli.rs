@@ -16,7 +16,8 @@ fn s1_harness(sim: &Simulator, args: &[&str]) -> Output {
 }
 
 fn stdout_json(output: &Output) -> Value {
-    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", String::from_utf8_lossy(&output.stdout)))
+    serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", String::from_utf8_lossy(&output.stdout)))
 }
 
 #[test]
@@ -46,13 +47,16 @@ fn catalog_check_fails_with_the_first_difference_and_the_command_to_fix_it() {
     std::fs::create_dir_all(&dir).unwrap();
     let doc = dir.join("DOC.md");
     std::fs::write(&doc, "# Doc\n<!-- catalog:start -->\n| stale |\n<!-- catalog:end -->\n").unwrap();
-    let check = Command::new(env!("CARGO_BIN_EXE_s1-harness")).args(["catalog", "--check"]).arg(&doc).env("RUST_LOG", "off").output().unwrap();
+    let check =
+        Command::new(env!("CARGO_BIN_EXE_s1-harness")).args(["catalog", "--check"]).arg(&doc).env("RUST_LOG", "off").output().unwrap();
     assert_eq!(check.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&check.stderr);
     assert!(stderr.contains("- | stale |") && stderr.contains("catalog --write"), "{stderr}");
-    let write = Command::new(env!("CARGO_BIN_EXE_s1-harness")).args(["catalog", "--write"]).arg(&doc).env("RUST_LOG", "off").output().unwrap();
+    let write =
+        Command::new(env!("CARGO_BIN_EXE_s1-harness")).args(["catalog", "--write"]).arg(&doc).env("RUST_LOG", "off").output().unwrap();
     assert!(write.status.success());
-    let again = Command::new(env!("CARGO_BIN_EXE_s1-harness")).args(["catalog", "--check"]).arg(&doc).env("RUST_LOG", "off").output().unwrap();
+    let again =
+        Command::new(env!("CARGO_BIN_EXE_s1-harness")).args(["catalog", "--check"]).arg(&doc).env("RUST_LOG", "off").output().unwrap();
     assert!(again.status.success(), "{}", String::from_utf8_lossy(&again.stderr));
     assert!(std::fs::read_to_string(&doc).unwrap().contains("| `agents.list` |"));
     let _ = std::fs::remove_dir_all(&dir);

@@ -37,11 +37,7 @@ const LISTING: Listing = Listing {
     end_marker: EndMarker::Null,
 };
 
-pub async fn list(
-    State(state): State<AppState>,
-    caller: Caller,
-    RawQuery(raw): RawQuery,
-) -> Result<Json<Value>, ApiError> {
+pub async fn list(State(state): State<AppState>, caller: Caller, RawQuery(raw): RawQuery) -> Result<Json<Value>, ApiError> {
     let params = Params::parse(raw.as_deref());
     let page_request = PageRequest::parse(&params, &LISTING)?;
     let mut ids = params.ids("accountIds")?;
@@ -60,11 +56,7 @@ pub async fn list(
         .accounts
         .iter()
         .filter(|a| caller.scope.admits_account(a.id))
-        .filter(|a| {
-            allows(&ids, &a.id)
-                && equals_any(&names, &a.name)
-                && contains_any(&query, [a.name.as_str()])
-        })
+        .filter(|a| allows(&ids, &a.id) && equals_any(&names, &a.name) && contains_any(&query, [a.name.as_str()]))
         .filter(|a| allows(&states, &a.state) && equals_any(&account_types, &a.account_type))
         .filter(|a| is_default.is_none_or(|d| a.is_default == d))
         .map(|a| (a.id.0, a))
@@ -72,11 +64,7 @@ pub async fn list(
     Ok(Json(page_request.envelope(keyed_by_field(matching, &page_request.sort_by))))
 }
 
-pub async fn get(
-    State(state): State<AppState>,
-    caller: Caller,
-    id: Result<Path<String>, PathRejection>,
-) -> Result<Json<Value>, ApiError> {
+pub async fn get(State(state): State<AppState>, caller: Caller, id: Result<Path<String>, PathRejection>) -> Result<Json<Value>, ApiError> {
     let id = id.map(|Path(id)| id).unwrap_or_default();
     let mut world = state.world();
     world.refresh_counts();

@@ -42,13 +42,10 @@ pub async fn run(
 ) -> Result<Json<Value>, ApiError> {
     let action = action.map(|Path(action)| action).unwrap_or_default();
     if !ACTIONS.contains(&action.as_str()) {
-        return Err(ApiError::not_found(format!(
-            "Unknown agent action '{action}'"
-        )));
+        return Err(ApiError::not_found(format!("Unknown agent action '{action}'")));
     }
     caller.require_write()?;
-    let body: Value = serde_json::from_slice(&body)
-        .map_err(|_| ApiError::validation("body must be a JSON object"))?;
+    let body: Value = serde_json::from_slice(&body).map_err(|_| ApiError::validation("body must be a JSON object"))?;
     let filter = match body.get("filter") {
         Some(Value::Object(filter)) => filter,
         Some(_) => return Err(ApiError::validation("filter must be an object")),
@@ -71,17 +68,8 @@ pub async fn run(
             .site(id)
             .filter(|s| caller.scope.admits(s.account_id, s.id))
             .ok_or_else(|| ApiError::validation(format!("data.targetSiteId: unknown site {id}")))?;
-        let group = world
-            .groups
-            .iter()
-            .find(|g| g.site_id == site.id && g.is_default);
-        Some((
-            site.id,
-            site.name.clone(),
-            site.account_id,
-            site.account_name.clone(),
-            group.map(|g| (g.id, g.name.clone())),
-        ))
+        let group = world.groups.iter().find(|g| g.site_id == site.id && g.is_default);
+        Some((site.id, site.name.clone(), site.account_id, site.account_name.clone(), group.map(|g| (g.id, g.name.clone()))))
     } else {
         None
     };
@@ -89,9 +77,7 @@ pub async fn run(
         match data.get("message").and_then(Value::as_str).map(str::trim) {
             Some(m) if !m.is_empty() && m.chars().count() <= 140 => {}
             _ => {
-                return Err(ApiError::validation(
-                    "data.message is required (1 to 140 characters)",
-                ));
+                return Err(ApiError::validation("data.message is required (1 to 140 characters)"));
             }
         }
     }
@@ -103,9 +89,7 @@ pub async fn run(
         let agent = &mut world.agents[i];
         let counted = match action.as_str() {
             "broadcast" => matches!(agent.os_type.as_str(), "windows" | "macos"),
-            "move-to-site" => target_site
-                .as_ref()
-                .is_some_and(|(site_id, ..)| agent.site_id != *site_id),
+            "move-to-site" => target_site.as_ref().is_some_and(|(site_id, ..)| agent.site_id != *site_id),
             _ => true,
         };
         if !counted {
@@ -153,16 +137,10 @@ type TargetSite = (Id, String, Id, String, Option<(Id, String)>);
 fn apply(agent: &mut Agent, action: &str, now: Timestamp, target_site: Option<&TargetSite>) {
     match action {
         "disconnect" | "connect" => {
-            let (transitional, settled) = if action == "disconnect" {
-                ("disconnecting", "disconnected")
-            } else {
-                ("connecting", "connected")
-            };
+            let (transitional, settled) =
+                if action == "disconnect" { ("disconnecting", "disconnected") } else { ("connecting", "connected") };
             agent.network_status = transitional.into();
-            agent.pending_status = Some(PendingStatus {
-                settles_to: settled.into(),
-                seen_in_read: None,
-            });
+            agent.pending_status = Some(PendingStatus { settles_to: settled.into(), seen_in_read: None });
         }
         "initiate-scan" => {
             agent.scan_status = "started".into();
@@ -204,7 +182,5 @@ fn target_site_id(data: &Value) -> Result<Id, ApiError> {
         Some(Value::Number(n)) => n.to_string(),
         _ => return Err(ApiError::validation("data.targetSiteId is required")),
     };
-    parse_id(&text).ok_or_else(|| {
-        ApiError::validation(format!("data.targetSiteId: '{text}' is not a valid id"))
-    })
+    parse_id(&text).ok_or_else(|| ApiError::validation(format!("data.targetSiteId: '{text}' is not a valid id")))
 }

@@ -18,12 +18,8 @@ use axum::Json;
 use axum::extract::{RawQuery, State};
 use serde_json::{Value, json};
 
-const LISTING: Listing = Listing {
-    name: "activities",
-    max_limit: 1000,
-    sort_fields: &["id", "activityType", "createdAt"],
-    end_marker: EndMarker::Null,
-};
+const LISTING: Listing =
+    Listing { name: "activities", max_limit: 1000, sort_fields: &["id", "activityType", "createdAt"], end_marker: EndMarker::Null };
 
 /// `activityTypes`: csv of integers.
 pub fn type_list(params: &Params) -> Result<Option<Vec<u32>>, ApiError> {
@@ -32,11 +28,7 @@ pub fn type_list(params: &Params) -> Result<Option<Vec<u32>>, ApiError> {
         .map(|items| {
             items
                 .iter()
-                .map(|item| {
-                    item.parse::<u32>().map_err(|_| {
-                        ApiError::validation(format!("activityTypes: '{item}' is not an integer"))
-                    })
-                })
+                .map(|item| item.parse::<u32>().map_err(|_| ApiError::validation(format!("activityTypes: '{item}' is not an integer"))))
                 .collect()
         })
         .transpose()
@@ -56,9 +48,7 @@ struct ActivityFilter {
 
 /// An optional id must be present and listed when the filter is set.
 fn allows_opt(filter: &Option<Vec<Id>>, value: Option<Id>) -> bool {
-    filter
-        .as_ref()
-        .is_none_or(|list| value.is_some_and(|v| list.contains(&v)))
+    filter.as_ref().is_none_or(|list| value.is_some_and(|v| list.contains(&v)))
 }
 
 impl ActivityFilter {
@@ -99,11 +89,7 @@ fn in_scope(scope: Scope, a: &Activity) -> bool {
     }
 }
 
-pub async fn list(
-    State(state): State<AppState>,
-    caller: Caller,
-    RawQuery(raw): RawQuery,
-) -> Result<Json<Value>, ApiError> {
+pub async fn list(State(state): State<AppState>, caller: Caller, RawQuery(raw): RawQuery) -> Result<Json<Value>, ApiError> {
     let params = Params::parse(raw.as_deref());
     let page_request = PageRequest::parse(&params, &LISTING)?;
     let filter = ActivityFilter::parse(&params)?;
@@ -126,11 +112,7 @@ pub async fn list(
 }
 
 pub async fn types(_caller: Caller) -> Json<Value> {
-    let data: Vec<Value> = TYPES
-        .iter()
-        .map(|(id, action, template)| {
-            json!({"id": id, "action": action, "descriptionTemplate": template})
-        })
-        .collect();
+    let data: Vec<Value> =
+        TYPES.iter().map(|(id, action, template)| json!({"id": id, "action": action, "descriptionTemplate": template})).collect();
     Json(json!({"data": data}))
 }

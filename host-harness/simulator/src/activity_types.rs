@@ -37,121 +37,33 @@ pub const THREAT_ADDED_TO_BLOCKLIST: u32 = 3021;
 
 /// `(id, action, descriptionTemplate)`.
 pub const TYPES: &[(u32, &str, &str)] = &[
-    (
-        AGENT_REGISTERED,
-        "Agent Registered",
-        "New agent {{ computer_name }} registered",
-    ),
-    (
-        SUSPICIOUS_THREAT,
-        "New Suspicious Threat Not Mitigated",
-        "Suspicious threat {{ threat_name }} detected on {{ computer_name }}",
-    ),
-    (
-        MALICIOUS_THREAT,
-        "New Malicious Threat Not Mitigated",
-        "Malicious threat {{ threat_name }} detected on {{ computer_name }}",
-    ),
-    (
-        USER_LOGGED_IN,
-        "User Logged In",
-        "The management user {{ username }} logged in",
-    ),
-    (
-        AGENT_DISCONNECTED,
-        "User Disconnected Agent From Network",
-        "{{ username }} disconnected {{ computer_name }} from the network",
-    ),
-    (
-        AGENT_CONNECTED,
-        "User Reconnected Agent To Network",
-        "{{ username }} reconnected {{ computer_name }} to the network",
-    ),
-    (
-        AGENT_DECOMMISSIONED,
-        "Agent Decommissioned",
-        "{{ username }} decommissioned {{ computer_name }}",
-    ),
-    (
-        AGENT_UNINSTALL_REQUESTED,
-        "Agent Uninstall Requested",
-        "{{ username }} requested uninstall of {{ computer_name }}",
-    ),
-    (
-        AGENT_MOVED,
-        "Agent Moved To Site",
-        "{{ username }} moved {{ computer_name }} to site {{ site_name }}",
-    ),
-    (
-        AGENT_LOGS_REQUESTED,
-        "Agent Logs Requested",
-        "{{ username }} requested logs from {{ computer_name }}",
-    ),
-    (
-        AGENT_RESTART_REQUESTED,
-        "Agent Restart Requested",
-        "{{ username }} requested a restart of {{ computer_name }}",
-    ),
-    (
-        AGENT_SHUTDOWN_REQUESTED,
-        "Agent Shutdown Requested",
-        "{{ username }} requested a shutdown of {{ computer_name }}",
-    ),
-    (
-        BROADCAST_SENT,
-        "Broadcast Message Sent",
-        "{{ username }} sent a message to {{ computer_name }}",
-    ),
-    (
-        THREAT_FILE_UPLOADED,
-        "Threat File Uploaded",
-        "Threat file of {{ threat_name }} uploaded from {{ computer_name }}",
-    ),
-    (
-        SCAN_STARTED,
-        "Scan Started",
-        "Full disk scan started on {{ computer_name }}",
-    ),
-    (
-        SCAN_ABORTED,
-        "Scan Aborted",
-        "Full disk scan aborted on {{ computer_name }}",
-    ),
-    (
-        SCAN_FINISHED,
-        "Scan Finished",
-        "Full disk scan finished on {{ computer_name }}",
-    ),
-    (
-        MITIGATION_KILL,
-        "Threat Mitigation Report Kill Success",
-        "{{ computer_name }} killed {{ threat_name }}",
-    ),
-    (
-        MITIGATION_REMEDIATE,
-        "Threat Mitigation Report Remediate Success",
-        "{{ computer_name }} remediated {{ threat_name }}",
-    ),
-    (
-        MITIGATION_ROLLBACK,
-        "Threat Mitigation Report Rollback Success",
-        "{{ computer_name }} rolled back {{ threat_name }}",
-    ),
-    (
-        MITIGATION_QUARANTINE,
-        "Threat Mitigation Report Quarantine Success",
-        "{{ computer_name }} quarantined {{ threat_name }}",
-    ),
+    (AGENT_REGISTERED, "Agent Registered", "New agent {{ computer_name }} registered"),
+    (SUSPICIOUS_THREAT, "New Suspicious Threat Not Mitigated", "Suspicious threat {{ threat_name }} detected on {{ computer_name }}"),
+    (MALICIOUS_THREAT, "New Malicious Threat Not Mitigated", "Malicious threat {{ threat_name }} detected on {{ computer_name }}"),
+    (USER_LOGGED_IN, "User Logged In", "The management user {{ username }} logged in"),
+    (AGENT_DISCONNECTED, "User Disconnected Agent From Network", "{{ username }} disconnected {{ computer_name }} from the network"),
+    (AGENT_CONNECTED, "User Reconnected Agent To Network", "{{ username }} reconnected {{ computer_name }} to the network"),
+    (AGENT_DECOMMISSIONED, "Agent Decommissioned", "{{ username }} decommissioned {{ computer_name }}"),
+    (AGENT_UNINSTALL_REQUESTED, "Agent Uninstall Requested", "{{ username }} requested uninstall of {{ computer_name }}"),
+    (AGENT_MOVED, "Agent Moved To Site", "{{ username }} moved {{ computer_name }} to site {{ site_name }}"),
+    (AGENT_LOGS_REQUESTED, "Agent Logs Requested", "{{ username }} requested logs from {{ computer_name }}"),
+    (AGENT_RESTART_REQUESTED, "Agent Restart Requested", "{{ username }} requested a restart of {{ computer_name }}"),
+    (AGENT_SHUTDOWN_REQUESTED, "Agent Shutdown Requested", "{{ username }} requested a shutdown of {{ computer_name }}"),
+    (BROADCAST_SENT, "Broadcast Message Sent", "{{ username }} sent a message to {{ computer_name }}"),
+    (THREAT_FILE_UPLOADED, "Threat File Uploaded", "Threat file of {{ threat_name }} uploaded from {{ computer_name }}"),
+    (SCAN_STARTED, "Scan Started", "Full disk scan started on {{ computer_name }}"),
+    (SCAN_ABORTED, "Scan Aborted", "Full disk scan aborted on {{ computer_name }}"),
+    (SCAN_FINISHED, "Scan Finished", "Full disk scan finished on {{ computer_name }}"),
+    (MITIGATION_KILL, "Threat Mitigation Report Kill Success", "{{ computer_name }} killed {{ threat_name }}"),
+    (MITIGATION_REMEDIATE, "Threat Mitigation Report Remediate Success", "{{ computer_name }} remediated {{ threat_name }}"),
+    (MITIGATION_ROLLBACK, "Threat Mitigation Report Rollback Success", "{{ computer_name }} rolled back {{ threat_name }}"),
+    (MITIGATION_QUARANTINE, "Threat Mitigation Report Quarantine Success", "{{ computer_name }} quarantined {{ threat_name }}"),
     (
         MITIGATION_UNQUARANTINE,
         "Threat Mitigation Report Un-Quarantine Success",
         "{{ computer_name }} released {{ threat_name }} from quarantine",
     ),
-    (
-        THREAT_NOTE_ADDED,
-        "Threat Note Added",
-        "{{ username }} added a note to {{ threat_name }}",
-    ),
+    (THREAT_NOTE_ADDED, "Threat Note Added", "{{ username }} added a note to {{ threat_name }}"),
     (
         THREAT_INCIDENT_CHANGED,
         "Threat Incident Status Changed",
@@ -167,29 +79,9 @@ pub const TYPES: &[(u32, &str, &str)] = &[
         "Threat External Ticket Id Changed",
         "{{ username }} set the external ticket of {{ threat_name }} to {{ external_ticket_id }}",
     ),
-    (
-        ALERT_INCIDENT_CHANGED,
-        "Alert Incident Status Changed",
-        "{{ username }} changed the incident status of alert {{ alert_id }}",
-    ),
-    (
-        ALERT_VERDICT_CHANGED,
-        "Alert Analyst Verdict Changed",
-        "{{ username }} changed the analyst verdict of alert {{ alert_id }}",
-    ),
-    (
-        AGENT_MOVED_TO_GROUP,
-        "Agent Moved To Group",
-        "{{ username }} moved {{ computer_name }} to group {{ group_name }}",
-    ),
-    (
-        AGENT_FILES_UPLOADED,
-        "Agent Files Uploaded",
-        "Files fetched from {{ computer_name }} were uploaded",
-    ),
-    (
-        THREAT_ADDED_TO_BLOCKLIST,
-        "Threat Hash Added To Blocklist",
-        "{{ username }} added the hash of {{ threat_name }} to the blocklist",
-    ),
+    (ALERT_INCIDENT_CHANGED, "Alert Incident Status Changed", "{{ username }} changed the incident status of alert {{ alert_id }}"),
+    (ALERT_VERDICT_CHANGED, "Alert Analyst Verdict Changed", "{{ username }} changed the analyst verdict of alert {{ alert_id }}"),
+    (AGENT_MOVED_TO_GROUP, "Agent Moved To Group", "{{ username }} moved {{ computer_name }} to group {{ group_name }}"),
+    (AGENT_FILES_UPLOADED, "Agent Files Uploaded", "Files fetched from {{ computer_name }} were uploaded"),
+    (THREAT_ADDED_TO_BLOCKLIST, "Threat Hash Added To Blocklist", "{{ username }} added the hash of {{ threat_name }} to the blocklist"),
 ];

@@ -40,30 +40,14 @@ const WINDOWS_APPS: [(&str, &str, &str); 12] = [
     ("Adobe Acrobat Reader", "Adobe", "24.004.20220"),
     ("Google Chrome", "Google LLC", "131.0.6778.86"),
     ("Microsoft Edge", "Microsoft Corporation", "131.0.2903.70"),
-    (
-        "Microsoft 365 Apps for enterprise - en-us",
-        "Microsoft Corporation",
-        "16.0.17928.20156",
-    ),
-    (
-        "Microsoft Visual C++ 2015-2022 Redistributable (x64)",
-        "Microsoft Corporation",
-        "14.38.33135.0",
-    ),
+    ("Microsoft 365 Apps for enterprise - en-us", "Microsoft Corporation", "16.0.17928.20156"),
+    ("Microsoft Visual C++ 2015-2022 Redistributable (x64)", "Microsoft Corporation", "14.38.33135.0"),
     ("Mozilla Firefox (x64 en-US)", "Mozilla", "133.0"),
     ("Notepad++ (64-bit x64)", "Notepad++ Team", "8.6.2"),
-    (
-        "Python 3.12.4 (64-bit)",
-        "Python Software Foundation",
-        "3.12.4150.0",
-    ),
+    ("Python 3.12.4 (64-bit)", "Python Software Foundation", "3.12.4150.0"),
     ("Slack", "Slack Technologies Inc.", "4.41.105"),
     ("VLC media player", "VideoLAN", "3.0.20"),
-    (
-        "Zoom Workplace",
-        "Zoom Video Communications, Inc.",
-        "6.2.11",
-    ),
+    ("Zoom Workplace", "Zoom Video Communications, Inc.", "6.2.11"),
 ];
 const MACOS_APPS: [(&str, &str, &str); 10] = [
     ("1Password", "AgileBits Inc.", "8.10.54"),
@@ -71,11 +55,7 @@ const MACOS_APPS: [(&str, &str, &str); 10] = [
     ("Firefox", "Mozilla", "133.0"),
     ("Google Chrome", "Google LLC", "131.0.6778.86"),
     ("iTerm", "George Nachman", "3.5.10"),
-    (
-        "Microsoft Teams",
-        "Microsoft Corporation",
-        "24295.606.3238.6194",
-    ),
+    ("Microsoft Teams", "Microsoft Corporation", "24295.606.3238.6194"),
     ("Slack", "Slack Technologies Inc.", "4.41.105"),
     ("Visual Studio Code", "Microsoft Corporation", "1.95.3"),
     ("Xcode", "Apple Inc.", "16.1"),
@@ -108,9 +88,7 @@ fn applications_of(world: &World, agent: &Agent) -> Vec<Value> {
             if !rng.chance(75) {
                 return None;
             }
-            let installed = world
-                .reference_time
-                .plus_micros(-rng.between(MICROS_PER_DAY, 600 * MICROS_PER_DAY));
+            let installed = world.reference_time.plus_micros(-rng.between(MICROS_PER_DAY, 600 * MICROS_PER_DAY));
             Some(json!({
                 "name": name, "publisher": publisher, "version": version,
                 "size": rng.between(500_000, 900_000_000), "installedDate": installed,
@@ -119,15 +97,9 @@ fn applications_of(world: &World, agent: &Agent) -> Vec<Value> {
         .collect()
 }
 
-pub async fn applications(
-    State(state): State<AppState>,
-    caller: Caller,
-    RawQuery(raw): RawQuery,
-) -> Result<Json<Value>, ApiError> {
+pub async fn applications(State(state): State<AppState>, caller: Caller, RawQuery(raw): RawQuery) -> Result<Json<Value>, ApiError> {
     let params = Params::parse(raw.as_deref());
-    let mut ids = params
-        .ids("ids")?
-        .ok_or_else(|| ApiError::validation("ids is required (a csv of agent ids)"))?;
+    let mut ids = params.ids("ids")?.ok_or_else(|| ApiError::validation("ids is required (a csv of agent ids)"))?;
     let mut seen = std::collections::HashSet::new();
     ids.retain(|id| seen.insert(*id));
     let world = state.world();
@@ -166,10 +138,7 @@ pub fn record_upload(world: &mut World, now: Timestamp, draft: ActivityDraft, ag
     if let Some(activity) = world.activities.iter_mut().rev().find(|a| a.id == id)
         && let Value::Object(data) = &mut activity.data
     {
-        data.insert(
-            "downloadUrl".into(),
-            json!(format!("/agents/{agent}/uploads/{id}")),
-        );
+        data.insert("downloadUrl".into(), json!(format!("/agents/{agent}/uploads/{id}")));
     }
     id
 }
@@ -177,9 +146,7 @@ pub fn record_upload(world: &mut World, now: Timestamp, draft: ActivityDraft, ag
 /// `data.files`: 1 to 10 absolute paths for the agent's OS, without wildcards.
 fn files(data: &Value, os_type: &str) -> Result<Vec<String>, ApiError> {
     let Some(Value::Array(items)) = data.get("files") else {
-        return Err(ApiError::validation(
-            "data.files is required (1 to 10 paths)",
-        ));
+        return Err(ApiError::validation("data.files is required (1 to 10 paths)"));
     };
     if !(1..=10).contains(&items.len()) {
         return Err(ApiError::validation("data.files: give 1 to 10 paths"));
@@ -188,13 +155,9 @@ fn files(data: &Value, os_type: &str) -> Result<Vec<String>, ApiError> {
         .iter()
         .enumerate()
         .map(|(n, item)| match item.as_str() {
-            Some(path) if path.contains(['*', '?']) => Err(ApiError::validation(format!(
-                "data.files[{n}]: wildcards are not allowed"
-            ))),
+            Some(path) if path.contains(['*', '?']) => Err(ApiError::validation(format!("data.files[{n}]: wildcards are not allowed"))),
             Some(path) if is_absolute_path(path, os_type) => Ok(path.to_string()),
-            _ => Err(ApiError::validation(format!(
-                "data.files[{n}]: not an absolute {os_type} path"
-            ))),
+            _ => Err(ApiError::validation(format!("data.files[{n}]: not an absolute {os_type} path"))),
         })
         .collect()
 }
@@ -213,13 +176,10 @@ pub async fn fetch_files(
         .filter(|a| caller.scope.admits(a.account_id, a.site_id))
         .cloned()
         .ok_or_else(|| ApiError::not_found(format!("Agent {id} not found")))?;
-    let body: Value = serde_json::from_slice(&body)
-        .map_err(|_| ApiError::validation("body must be a JSON object"))?;
+    let body: Value = serde_json::from_slice(&body).map_err(|_| ApiError::validation("body must be a JSON object"))?;
     let data = body.get("data").cloned().unwrap_or(Value::Null);
     if !data.is_object() {
-        return Err(ApiError::validation(
-            "data is required and must be an object",
-        ));
+        return Err(ApiError::validation("data is required and must be an object"));
     }
     check_password(&data)?;
     let files = files(&data, &agent.os_type)?;

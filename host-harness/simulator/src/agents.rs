@@ -44,15 +44,7 @@ const LISTING: Listing = Listing {
 const OS_TYPES: [&str; 4] = ["windows", "windows_legacy", "linux", "macos"];
 const NETWORK_STATUSES: [&str; 4] = ["connected", "disconnected", "connecting", "disconnecting"];
 const SCAN_STATUSES: [&str; 4] = ["none", "started", "aborted", "finished"];
-const MACHINE_TYPES: [&str; 7] = [
-    "unknown",
-    "desktop",
-    "laptop",
-    "server",
-    "kubernetes node",
-    "storage",
-    "kubernetes pod",
-];
+const MACHINE_TYPES: [&str; 7] = ["unknown", "desktop", "laptop", "server", "kubernetes node", "storage", "kubernetes pod"];
 
 /// The agent filter: GET agents query parameters, or an action's `filter` object.
 #[derive(Clone, Debug, Default)]
@@ -100,9 +92,7 @@ pub struct AgentFilter {
 }
 
 /// Merges several keys that mean the same thing (`scanStatus`/`scanStatuses`, ...).
-fn merged<T>(
-    parts: impl IntoIterator<Item = Result<Option<Vec<T>>, ApiError>>,
-) -> Result<Option<Vec<T>>, ApiError> {
+fn merged<T>(parts: impl IntoIterator<Item = Result<Option<Vec<T>>, ApiError>>) -> Result<Option<Vec<T>>, ApiError> {
     let mut out: Option<Vec<T>> = None;
     for part in parts {
         if let Some(items) = part? {
@@ -113,17 +103,13 @@ fn merged<T>(
 }
 
 fn normalize_uuid(text: &str) -> String {
-    text.chars()
-        .filter(|c| *c != '-')
-        .collect::<String>()
-        .to_lowercase()
+    text.chars().filter(|c| *c != '-').collect::<String>().to_lowercase()
 }
 
 impl AgentFilter {
     pub fn parse(p: &Params) -> Result<AgentFilter, ApiError> {
         p.bool("tenant")?;
-        let uuids = merged([Ok(p.csv("uuids")), Ok(p.csv("uuid"))])?
-            .map(|v| v.iter().map(|u| normalize_uuid(u)).collect());
+        let uuids = merged([Ok(p.csv("uuids")), Ok(p.csv("uuid"))])?.map(|v| v.iter().map(|u| normalize_uuid(u)).collect());
         Ok(AgentFilter {
             ids: p.ids("ids")?,
             uuids,
@@ -144,10 +130,7 @@ impl AgentFilter {
             is_up_to_date: p.bools("isUpToDate")?,
             network_statuses: p.csv_enum("networkStatuses", &NETWORK_STATUSES)?,
             network_statuses_nin: p.csv_enum("networkStatusesNin", &NETWORK_STATUSES)?,
-            scan_statuses: merged([
-                p.csv_enum("scanStatuses", &SCAN_STATUSES),
-                p.csv_enum("scanStatus", &SCAN_STATUSES),
-            ])?,
+            scan_statuses: merged([p.csv_enum("scanStatuses", &SCAN_STATUSES), p.csv_enum("scanStatus", &SCAN_STATUSES)])?,
             scan_statuses_nin: p.csv_enum("scanStatusesNin", &SCAN_STATUSES)?,
             mitigation_modes: p.csv_enum("mitigationMode", &["detect", "protect"])?,
             os_types: p.csv_enum("osTypes", &OS_TYPES)?,
@@ -172,11 +155,7 @@ impl AgentFilter {
     }
 
     pub fn matches(&self, a: &Agent) -> bool {
-        let inets = || {
-            a.network_interfaces
-                .iter()
-                .flat_map(|i| i.inet.iter().map(String::as_str))
-        };
+        let inets = || a.network_interfaces.iter().flat_map(|i| i.inet.iter().map(String::as_str));
         allows(&self.ids, &a.id)
             && allows(&self.uuids, &a.uuid)
             && contains_any(&self.uuid_contains, [a.uuid.as_str()])
@@ -186,14 +165,7 @@ impl AgentFilter {
             && contains_any(&self.external_id_contains, [a.external_id.as_str()])
             && contains_any(
                 &self.query,
-                [
-                    a.computer_name.as_str(),
-                    a.uuid.as_str(),
-                    a.external_ip.as_str(),
-                    a.last_ip_to_mgmt.as_str(),
-                ]
-                .into_iter()
-                .chain(inets()),
+                [a.computer_name.as_str(), a.uuid.as_str(), a.external_ip.as_str(), a.last_ip_to_mgmt.as_str()].into_iter().chain(inets()),
             )
             && allows(&self.account_ids, &a.account_id)
             && allows(&self.site_ids, &a.site_id)
@@ -216,18 +188,11 @@ impl AgentFilter {
             && excludes(&self.machine_types_nin, &a.machine_type)
             && allows(&self.agent_versions, &a.agent_version)
             && equals_any(&self.domains, &a.domain)
-            && self
-                .active_threats
-                .is_none_or(|n| u64::from(a.active_threats) == n)
-            && self
-                .active_threats_gt
-                .is_none_or(|n| u64::from(a.active_threats) > n)
+            && self.active_threats.is_none_or(|n| u64::from(a.active_threats) == n)
+            && self.active_threats_gt.is_none_or(|n| u64::from(a.active_threats) > n)
             && contains_any(&self.inet_contains, inets())
             && contains_any(&self.external_ip_contains, [a.external_ip.as_str()])
-            && contains_any(
-                &self.physical_contains,
-                a.network_interfaces.iter().map(|i| i.physical.as_str()),
-            )
+            && contains_any(&self.physical_contains, a.network_interfaces.iter().map(|i| i.physical.as_str()))
             && contains_any(&self.user_contains, [a.last_logged_in_user_name.as_str()])
             && self.created.admits(Some(a.created_at))
             && self.updated.admits(Some(a.updated_at))
@@ -254,10 +219,7 @@ fn read(world: &mut World, caller: &Caller, filter: &AgentFilter) -> Vec<usize> 
     let this_read = world.agent_reads;
     let now = Timestamp::now();
     for agent in &mut world.agents {
-        if agent
-            .pending_status
-            .as_ref()
-            .is_some_and(|p| p.seen_in_read.is_some_and(|r| r < this_read))
+        if agent.pending_status.as_ref().is_some_and(|p| p.seen_in_read.is_some_and(|r| r < this_read))
             && let Some(pending) = agent.pending_status.take()
         {
             agent.network_status = pending.settles_to;
@@ -289,11 +251,7 @@ fn sort_key(agent: &Agent, sort_by: &str) -> SortKey {
     }
 }
 
-pub async fn list(
-    State(state): State<AppState>,
-    caller: Caller,
-    RawQuery(raw): RawQuery,
-) -> Result<Json<Value>, ApiError> {
+pub async fn list(State(state): State<AppState>, caller: Caller, RawQuery(raw): RawQuery) -> Result<Json<Value>, ApiError> {
     let params = Params::parse(raw.as_deref());
     let page_request = PageRequest::parse(&params, &LISTING)?;
     let filter = AgentFilter::parse(&params)?;
@@ -303,21 +261,13 @@ pub async fn list(
         .into_iter()
         .map(|i| {
             let agent = &world.agents[i];
-            Keyed {
-                key: sort_key(agent, &page_request.sort_by),
-                id: agent.id.0,
-                item: agent,
-            }
+            Keyed { key: sort_key(agent, &page_request.sort_by), id: agent.id.0, item: agent }
         })
         .collect();
     Ok(Json(page_request.envelope(keyed)))
 }
 
-pub async fn count(
-    State(state): State<AppState>,
-    caller: Caller,
-    RawQuery(raw): RawQuery,
-) -> Result<Json<Value>, ApiError> {
+pub async fn count(State(state): State<AppState>, caller: Caller, RawQuery(raw): RawQuery) -> Result<Json<Value>, ApiError> {
     let params = Params::parse(raw.as_deref());
     let filter = AgentFilter::parse(&params)?;
     let mut world = state.world();

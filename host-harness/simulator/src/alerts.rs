@@ -29,13 +29,7 @@ use serde_json::{Value, json};
 const LISTING: Listing = Listing {
     name: "cloud-detection-alerts",
     max_limit: 1000,
-    sort_fields: &[
-        "id",
-        "alertInfoAlertId",
-        "alertInfoCreatedAt",
-        "alertInfoUpdatedAt",
-        "severity",
-    ],
+    sort_fields: &["id", "alertInfoAlertId", "alertInfoCreatedAt", "alertInfoUpdatedAt", "severity"],
     end_marker: EndMarker::Null,
 };
 
@@ -57,19 +51,10 @@ struct AlertFilter {
 impl AlertFilter {
     fn parse(p: &Params) -> Result<AlertFilter, ApiError> {
         p.bool("tenant")?;
-        let display = |items: Option<Vec<String>>| {
-            items.map(|v| v.iter().map(|s| display_case(s)).collect::<Vec<_>>())
-        };
+        let display = |items: Option<Vec<String>>| items.map(|v| v.iter().map(|s| display_case(s)).collect::<Vec<_>>());
         let severities = p.csv("severity");
-        if let Some(bad) = severities
-            .iter()
-            .flatten()
-            .find(|s| !SEVERITIES.iter().any(|k| k.eq_ignore_ascii_case(s)))
-        {
-            return Err(ApiError::validation(format!(
-                "severity: '{bad}' is not one of {}",
-                SEVERITIES.join(", ")
-            )));
+        if let Some(bad) = severities.iter().flatten().find(|s| !SEVERITIES.iter().any(|k| k.eq_ignore_ascii_case(s))) {
+            return Err(ApiError::validation(format!("severity: '{bad}' is not one of {}", SEVERITIES.join(", "))));
         }
         Ok(AlertFilter {
             ids: p.ids("ids")?,
@@ -100,28 +85,16 @@ fn select(world: &World, caller: &Caller, filter: &AlertFilter) -> Vec<usize> {
         .alerts
         .iter()
         .enumerate()
-        .filter(|(_, a)| {
-            caller.scope.admits(
-                a.agent_detection_info.account_id,
-                a.agent_detection_info.site_id,
-            ) && filter.matches(a)
-        })
+        .filter(|(_, a)| caller.scope.admits(a.agent_detection_info.account_id, a.agent_detection_info.site_id) && filter.matches(a))
         .map(|(i, _)| i)
         .collect()
 }
 
 fn severity_rank(severity: &str) -> i64 {
-    SEVERITIES
-        .iter()
-        .position(|s| s.eq_ignore_ascii_case(severity))
-        .map_or(-1, |p| p as i64)
+    SEVERITIES.iter().position(|s| s.eq_ignore_ascii_case(severity)).map_or(-1, |p| p as i64)
 }
 
-pub async fn list(
-    State(state): State<AppState>,
-    caller: Caller,
-    RawQuery(raw): RawQuery,
-) -> Result<Json<Value>, ApiError> {
+pub async fn list(State(state): State<AppState>, caller: Caller, RawQuery(raw): RawQuery) -> Result<Json<Value>, ApiError> {
     let params = Params::parse(raw.as_deref());
     let page_request = PageRequest::parse(&params, &LISTING)?;
     let filter = AlertFilter::parse(&params)?;
@@ -150,10 +123,7 @@ fn any_snake_case(data: &Value, key: &str, allowed: &[&str]) -> Result<String, A
     let value = data_text(data, key, None)?;
     let upper = value.to_uppercase();
     if !allowed.contains(&upper.as_str()) || (value != upper && value != value.to_lowercase()) {
-        return Err(ApiError::validation(format!(
-            "data.{key}: '{value}' is not one of {} (lower or upper case)",
-            allowed.join(", ")
-        )));
+        return Err(ApiError::validation(format!("data.{key}: '{value}' is not one of {} (lower or upper case)", allowed.join(", "))));
     }
     Ok(display_case(&upper))
 }
@@ -182,9 +152,7 @@ fn update(
         }
         info.updated_at = now;
         let alert_id = info.alert_id;
-        let agent_id = world.alerts[i].agent_realtime_info["id"]
-            .as_str()
-            .and_then(super::query::parse_id);
+        let agent_id = world.alerts[i].agent_realtime_info["id"].as_str().and_then(super::query::parse_id);
         world.record_activity(
             now,
             ActivityDraft {
@@ -201,32 +169,10 @@ fn update(
     Ok(Json(json!({"data": {"affected": selected.len()}})))
 }
 
-pub async fn analyst_verdict(
-    State(state): State<AppState>,
-    caller: Caller,
-    body: Bytes,
-) -> Result<Json<Value>, ApiError> {
-    update(
-        &state,
-        &caller,
-        &body,
-        "analystVerdict",
-        &VERDICTS,
-        types::ALERT_VERDICT_CHANGED,
-    )
+pub async fn analyst_verdict(State(state): State<AppState>, caller: Caller, body: Bytes) -> Result<Json<Value>, ApiError> {
+    update(&state, &caller, &body, "analystVerdict", &VERDICTS, types::ALERT_VERDICT_CHANGED)
 }
 
-pub async fn incident(
-    State(state): State<AppState>,
-    caller: Caller,
-    body: Bytes,
-) -> Result<Json<Value>, ApiError> {
-    update(
-        &state,
-        &caller,
-        &body,
-        "incidentStatus",
-        &INCIDENT_STATUSES,
-        types::ALERT_INCIDENT_CHANGED,
-    )
+pub async fn incident(State(state): State<AppState>, caller: Caller, body: Bytes) -> Result<Json<Value>, ApiError> {
+    update(&state, &caller, &body, "incidentStatus", &INCIDENT_STATUSES, types::ALERT_INCIDENT_CHANGED)
 }

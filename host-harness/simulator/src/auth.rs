@@ -51,16 +51,9 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let header = parts
-            .headers
-            .get(AUTHORIZATION)
-            .and_then(|v| v.to_str().ok());
+        let header = parts.headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok());
         let world = state.world();
         let user = authenticate(&world, header).ok_or_else(ApiError::unauthorized)?;
-        Ok(Caller {
-            user_id: user.id,
-            role: user.role,
-            scope: user.scope,
-        })
+        Ok(Caller { user_id: user.id, role: user.role, scope: user.scope })
     }
 }

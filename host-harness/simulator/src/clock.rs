@@ -18,10 +18,7 @@ pub struct Timestamp(pub i64);
 impl Timestamp {
     /// The wall clock (used for token expiry and for `updatedAt` after an action).
     pub fn now() -> Timestamp {
-        let micros = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_micros() as i64)
-            .unwrap_or(0);
+        let micros = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_micros() as i64).unwrap_or(0);
         Timestamp(micros)
     }
 
@@ -41,10 +38,7 @@ impl Timestamp {
     /// every form the console emits. Anything else is `None` (the caller answers 400).
     pub fn parse(text: &str) -> Option<Timestamp> {
         let text = text.trim();
-        let text = text
-            .strip_suffix('Z')
-            .or_else(|| text.strip_suffix("+00:00"))
-            .unwrap_or(text);
+        let text = text.strip_suffix('Z').or_else(|| text.strip_suffix("+00:00")).unwrap_or(text);
         let (date, time) = match text.split_once(['T', ' ']) {
             Some((d, t)) => (d, Some(t)),
             None => (text, None),
@@ -71,10 +65,7 @@ impl Timestamp {
             }
             micros += (hour * 3600 + minute * 60 + second) * MICROS_PER_SECOND;
             if let Some(fraction) = fraction {
-                if fraction.is_empty()
-                    || fraction.len() > 9
-                    || !fraction.bytes().all(|b| b.is_ascii_digit())
-                {
+                if fraction.is_empty() || fraction.len() > 9 || !fraction.bytes().all(|b| b.is_ascii_digit()) {
                     return None;
                 }
                 let digits: String = fraction.chars().chain("000000".chars()).take(6).collect();
@@ -148,18 +139,8 @@ mod tests {
     fn formats_and_parses_console_timestamps() {
         let t = Timestamp::parse("2026-03-01T12:05:49.095889Z").unwrap();
         assert_eq!(t.to_string(), "2026-03-01T12:05:49.095889Z");
-        assert_eq!(
-            Timestamp::parse("2026-03-01T12:05:49Z")
-                .unwrap()
-                .to_string(),
-            "2026-03-01T12:05:49.000000Z"
-        );
-        assert_eq!(
-            Timestamp::parse("2024-02-29T00:00:03.003Z")
-                .unwrap()
-                .to_string(),
-            "2024-02-29T00:00:03.003000Z"
-        );
+        assert_eq!(Timestamp::parse("2026-03-01T12:05:49Z").unwrap().to_string(), "2026-03-01T12:05:49.000000Z");
+        assert_eq!(Timestamp::parse("2024-02-29T00:00:03.003Z").unwrap().to_string(), "2024-02-29T00:00:03.003000Z");
         assert_eq!(Timestamp(0).to_string(), "1970-01-01T00:00:00.000000Z");
         assert!(Timestamp::parse("yesterday").is_none());
         assert!(Timestamp::parse("2026-13-01T00:00:00Z").is_none());

@@ -74,9 +74,7 @@ impl QueryRequest {
         let query = match body.get("query") {
             Some(Value::String(q)) if !q.trim().is_empty() => q.clone(),
             _ => {
-                return Err(ApiError::validation(
-                    "query is required (a non-empty string)",
-                ));
+                return Err(ApiError::validation("query is required (a non-empty string)"));
             }
         };
         let (from, to) = (date(body, "fromDate")?, date(body, "toDate")?);
@@ -84,51 +82,30 @@ impl QueryRequest {
             return Err(ApiError::validation("fromDate must be before toDate"));
         }
         if to.0 - from.0 > MAX_RANGE_DAYS * MICROS_PER_DAY {
-            return Err(ApiError::validation(format!(
-                "toDate: the date range may not exceed {MAX_RANGE_DAYS} days"
-            )));
+            return Err(ApiError::validation(format!("toDate: the date range may not exceed {MAX_RANGE_DAYS} days")));
         }
         let limit = match body.get("limit") {
             None | Some(Value::Null) => DEFAULT_LIMIT,
             Some(value) => value
                 .as_u64()
                 .filter(|n| (1..=MAX_LIMIT).contains(n))
-                .ok_or_else(|| {
-                    ApiError::validation(format!("limit must be an integer from 1 to {MAX_LIMIT}"))
-                })? as usize,
+                .ok_or_else(|| ApiError::validation(format!("limit must be an integer from 1 to {MAX_LIMIT}")))?
+                as usize,
         };
-        Ok(QueryRequest {
-            query,
-            from,
-            to,
-            account_ids: id_list(body, "accountIds")?,
-            site_ids: id_list(body, "siteIds")?,
-            limit,
-        })
+        Ok(QueryRequest { query, from, to, account_ids: id_list(body, "accountIds")?, site_ids: id_list(body, "siteIds")?, limit })
     }
 
     /// The agents searched: the caller's scope ∩ `accountIds` ∩ `siteIds` (ids outside the scope
     /// are a 400).
-    pub fn agents<'w>(
-        &self,
-        world: &'w World,
-        caller: &Caller,
-    ) -> Result<Vec<&'w Agent>, ApiError> {
+    pub fn agents<'w>(&self, world: &'w World, caller: &Caller) -> Result<Vec<&'w Agent>, ApiError> {
         for &id in self.account_ids.iter().flatten() {
             if world.account(id).is_none() || !caller.scope.admits_account(id) {
-                return Err(ApiError::validation(format!(
-                    "accountIds: account {id} is not in your scope"
-                )));
+                return Err(ApiError::validation(format!("accountIds: account {id} is not in your scope")));
             }
         }
         for &id in self.site_ids.iter().flatten() {
-            if !world
-                .site(id)
-                .is_some_and(|s| caller.scope.admits(s.account_id, s.id))
-            {
-                return Err(ApiError::validation(format!(
-                    "siteIds: site {id} is not in your scope"
-                )));
+            if !world.site(id).is_some_and(|s| caller.scope.admits(s.account_id, s.id)) {
+                return Err(ApiError::validation(format!("siteIds: site {id} is not in your scope")));
             }
         }
         Ok(world
@@ -143,12 +120,7 @@ impl QueryRequest {
     }
 
     /// The events the query matches, oldest first, at most `limit`.
-    pub fn events(
-        &self,
-        world: &World,
-        caller: &Caller,
-        filter: &EventFilter,
-    ) -> Result<Vec<DvEvent>, ApiError> {
+    pub fn events(&self, world: &World, caller: &Caller, filter: &EventFilter) -> Result<Vec<DvEvent>, ApiError> {
         let mut events: Vec<DvEvent> = self
             .agents(world, caller)?
             .into_iter()
@@ -171,13 +143,11 @@ pub fn json_object(body: &Bytes) -> Result<Map<String, Value>, ApiError> {
 
 fn date(body: &Map<String, Value>, key: &str) -> Result<Timestamp, ApiError> {
     match body.get(key) {
-        Some(Value::String(text)) => Timestamp::parse(text).ok_or_else(|| {
-            ApiError::validation(format!("{key}: '{text}' is not an ISO-8601 date-time"))
-        }),
+        Some(Value::String(text)) => {
+            Timestamp::parse(text).ok_or_else(|| ApiError::validation(format!("{key}: '{text}' is not an ISO-8601 date-time")))
+        }
         None | Some(Value::Null) => Err(ApiError::validation(format!("{key} is required"))),
-        Some(other) => Err(ApiError::validation(format!(
-            "{key}: {other} is not an ISO-8601 date-time string"
-        ))),
+        Some(other) => Err(ApiError::validation(format!("{key}: {other} is not an ISO-8601 date-time string"))),
     }
 }
 
@@ -187,9 +157,7 @@ pub fn id_list(body: &Map<String, Value>, key: &str) -> Result<Option<Vec<Id>>, 
         None | Some(Value::Null) => return Ok(None),
         Some(Value::Array(items)) => items,
         Some(_) => {
-            return Err(ApiError::validation(format!(
-                "{key} must be an array of ids"
-            )));
+            return Err(ApiError::validation(format!("{key} must be an array of ids")));
         }
     };
     let ids = items
@@ -200,8 +168,7 @@ pub fn id_list(body: &Map<String, Value>, key: &str) -> Result<Option<Vec<Id>>, 
                 Value::Number(n) => n.to_string(),
                 _ => String::new(),
             };
-            parse_id(&text)
-                .ok_or_else(|| ApiError::validation(format!("{key}: {item} is not a valid id")))
+            parse_id(&text).ok_or_else(|| ApiError::validation(format!("{key}: {item} is not a valid id")))
         })
         .collect::<Result<Vec<_>, _>>()?;
     Ok((!ids.is_empty()).then_some(ids))
@@ -212,28 +179,16 @@ fn check_dv_options(body: &Map<String, Value>) -> Result<(), ApiError> {
     match body.get("queryType") {
         None | Some(Value::Null) => {}
         Some(Value::Array(items)) => {
-            if let Some(bad) = items
-                .iter()
-                .find(|i| !i.as_str().is_some_and(|t| QUERY_TYPES.contains(&t)))
-            {
-                return Err(ApiError::validation(format!(
-                    "queryType: {bad} is not one of {}",
-                    QUERY_TYPES.join(", ")
-                )));
+            if let Some(bad) = items.iter().find(|i| !i.as_str().is_some_and(|t| QUERY_TYPES.contains(&t))) {
+                return Err(ApiError::validation(format!("queryType: {bad} is not one of {}", QUERY_TYPES.join(", "))));
             }
         }
         Some(_) => return Err(ApiError::validation("queryType must be an array")),
     }
-    if !matches!(
-        body.get("isVerbose"),
-        None | Some(Value::Null | Value::Bool(_))
-    ) {
+    if !matches!(body.get("isVerbose"), None | Some(Value::Null | Value::Bool(_))) {
         return Err(ApiError::validation("isVerbose must be a boolean"));
     }
-    if !matches!(
-        body.get("timeFrame"),
-        None | Some(Value::Null | Value::String(_))
-    ) {
+    if !matches!(body.get("timeFrame"), None | Some(Value::Null | Value::String(_))) {
         return Err(ApiError::validation("timeFrame must be a string"));
     }
     Ok(())
@@ -256,9 +211,7 @@ impl Phase {
     pub fn unavailable(self, poll: &str) -> Option<ApiError> {
         let reason = match self {
             Phase::Finished => return None,
-            Phase::Running(progress) => format!(
-                "the query is still running ({progress}%): poll {poll} until it is FINISHED"
-            ),
+            Phase::Running(progress) => format!("the query is still running ({progress}%): poll {poll} until it is FINISHED"),
             Phase::Cancelled(_) => "the query was cancelled".to_string(),
             Phase::Expired => "the query has expired: run it again".to_string(),
         };
@@ -277,12 +230,7 @@ pub struct QueryRun<R> {
 
 impl<R: Default> QueryRun<R> {
     pub fn new(owner: Id, result: R) -> QueryRun<R> {
-        QueryRun {
-            owner,
-            started: Instant::now(),
-            cancelled: None,
-            result,
-        }
+        QueryRun { owner, started: Instant::now(), cancelled: None, result }
     }
 
     pub fn phase(&self, now: Instant, timing: &Timing) -> Phase {
@@ -330,24 +278,13 @@ pub fn lookup<'a, R>(
 }
 
 /// Applies a per-token rate limit (see [`super::rate_limit`]).
-fn admit(
-    state: &AppState,
-    endpoint: &'static str,
-    caller: &Caller,
-    interval: fn(&Timing) -> Duration,
-) -> Result<(), ApiError> {
+fn admit(state: &AppState, endpoint: &'static str, caller: &Caller, interval: fn(&Timing) -> Duration) -> Result<(), ApiError> {
     let mut jobs = state.jobs();
-    let Jobs {
-        limiter, timing, ..
-    } = &mut *jobs;
+    let Jobs { limiter, timing, .. } = &mut *jobs;
     limiter.admit(endpoint, caller.user_id, interval(timing), Instant::now())
 }
 
-pub async fn init_query(
-    State(state): State<AppState>,
-    caller: Caller,
-    body: Bytes,
-) -> Result<Json<Value>, ApiError> {
+pub async fn init_query(State(state): State<AppState>, caller: Caller, body: Bytes) -> Result<Json<Value>, ApiError> {
     admit(&state, "dv/init-query", &caller, |t| t.dv_init_interval)?;
     let body = json_object(&body)?;
     let request = QueryRequest::from_json(&body)?;
@@ -357,19 +294,14 @@ pub async fn init_query(
     let mut jobs = state.jobs();
     jobs.release_expired(Instant::now());
     let query_id = jobs.new_query_id("q");
-    jobs.dv_queries
-        .insert(query_id.clone(), QueryRun::new(caller.user_id, events));
+    jobs.dv_queries.insert(query_id.clone(), QueryRun::new(caller.user_id, events));
     Ok(Json(json!({"data": {
         "queryId": query_id,
         "queryModeInfo": {"mode": "scalar", "lastActivatedAt": Timestamp::now()},
     }})))
 }
 
-pub async fn query_status(
-    State(state): State<AppState>,
-    caller: Caller,
-    RawQuery(raw): RawQuery,
-) -> Result<Json<Value>, ApiError> {
+pub async fn query_status(State(state): State<AppState>, caller: Caller, RawQuery(raw): RawQuery) -> Result<Json<Value>, ApiError> {
     admit(&state, "dv/query-status", &caller, |t| t.dv_status_interval)?;
     let params = Params::parse(raw.as_deref());
     let mut jobs = state.jobs();
@@ -390,11 +322,7 @@ pub async fn query_status(
     }})))
 }
 
-pub async fn events(
-    State(state): State<AppState>,
-    caller: Caller,
-    RawQuery(raw): RawQuery,
-) -> Result<Json<Value>, ApiError> {
+pub async fn events(State(state): State<AppState>, caller: Caller, RawQuery(raw): RawQuery) -> Result<Json<Value>, ApiError> {
     let mut params = Params::parse(raw.as_deref());
     if params.get("sortBy").is_none() {
         params.pairs.push(("sortBy".into(), "createdAt".into()));
@@ -403,21 +331,10 @@ pub async fn events(
     let mut jobs = state.jobs();
     let timing = jobs.timing;
     let run = lookup(&mut jobs.dv_queries, params.get("queryId"), &caller)?;
-    if let Some(error) = run
-        .phase(Instant::now(), &timing)
-        .unavailable("dv/query-status")
-    {
+    if let Some(error) = run.phase(Instant::now(), &timing).unavailable("dv/query-status") {
         return Err(error);
     }
-    let keyed = run
-        .result
-        .iter()
-        .map(|event| Keyed {
-            key: sort_key(event, &page.sort_by),
-            id: event.id.0,
-            item: event,
-        })
-        .collect();
+    let keyed = run.result.iter().map(|event| Keyed { key: sort_key(event, &page.sort_by), id: event.id.0, item: event }).collect();
     Ok(Json(page.envelope(keyed)))
 }
 
@@ -430,16 +347,9 @@ fn sort_key(event: &DvEvent, sort_by: &str) -> SortKey {
     }
 }
 
-pub async fn cancel_query(
-    State(state): State<AppState>,
-    caller: Caller,
-    body: Bytes,
-) -> Result<Json<Value>, ApiError> {
+pub async fn cancel_query(State(state): State<AppState>, caller: Caller, body: Bytes) -> Result<Json<Value>, ApiError> {
     let body = json_object(&body)?;
-    let query_id = body
-        .get("queryId")
-        .and_then(Value::as_str)
-        .map(str::to_string);
+    let query_id = body.get("queryId").and_then(Value::as_str).map(str::to_string);
     let mut jobs = state.jobs();
     let timing = jobs.timing;
     lookup(&mut jobs.dv_queries, query_id, &caller)?.cancel(Instant::now(), &timing);

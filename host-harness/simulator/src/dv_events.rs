@@ -52,15 +52,8 @@ pub struct DvEvent {
     pub md5: Option<String>,
 }
 
-const EVENT_TYPES: [&str; 7] = [
-    "Process Creation",
-    "File Creation",
-    "File Modification",
-    "File Deletion",
-    "DNS Resolved",
-    "IP Connect",
-    "Login",
-];
+const EVENT_TYPES: [&str; 7] =
+    ["Process Creation", "File Creation", "File Modification", "File Deletion", "DNS Resolved", "IP Connect", "Login"];
 
 /// `(name, image path, command line)` per OS family.
 type Process = (&'static str, &'static str, &'static str);
@@ -71,93 +64,37 @@ const WINDOWS_PROCESSES: [Process; 6] = [
         r"C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe",
         r"powershell.exe -NoProfile -ExecutionPolicy Bypass -File C:\Scripts\inventory.ps1",
     ),
-    (
-        "cmd.exe",
-        r"C:\Windows\System32\cmd.exe",
-        "cmd.exe /c whoami /all",
-    ),
-    (
-        "chrome.exe",
-        r"C:\Program Files\Google\Chrome\Application\chrome.exe",
-        r#""chrome.exe" --type=renderer --lang=en-US"#,
-    ),
-    (
-        "svchost.exe",
-        r"C:\Windows\System32\svchost.exe",
-        "svchost.exe -k netsvcs -p",
-    ),
-    (
-        "OUTLOOK.EXE",
-        r"C:\Program Files\Microsoft Office\root\Office16\OUTLOOK.EXE",
-        r#""OUTLOOK.EXE" /recycle"#,
-    ),
-    (
-        "rundll32.exe",
-        r"C:\Windows\System32\rundll32.exe",
-        "rundll32.exe shell32.dll,Control_RunDLL",
-    ),
+    ("cmd.exe", r"C:\Windows\System32\cmd.exe", "cmd.exe /c whoami /all"),
+    ("chrome.exe", r"C:\Program Files\Google\Chrome\Application\chrome.exe", r#""chrome.exe" --type=renderer --lang=en-US"#),
+    ("svchost.exe", r"C:\Windows\System32\svchost.exe", "svchost.exe -k netsvcs -p"),
+    ("OUTLOOK.EXE", r"C:\Program Files\Microsoft Office\root\Office16\OUTLOOK.EXE", r#""OUTLOOK.EXE" /recycle"#),
+    ("rundll32.exe", r"C:\Windows\System32\rundll32.exe", "rundll32.exe shell32.dll,Control_RunDLL"),
 ];
 const MACOS_PROCESSES: [Process; 5] = [
     ("zsh", "/bin/zsh", "/bin/zsh -l"),
-    (
-        "curl",
-        "/usr/bin/curl",
-        "curl -sS https://updates.example.com/feed.xml",
-    ),
-    (
-        "python3",
-        "/usr/bin/python3",
-        "python3 /usr/local/bin/sync_agent.py",
-    ),
-    (
-        "Safari",
-        "/Applications/Safari.app/Contents/MacOS/Safari",
-        "Safari",
-    ),
+    ("curl", "/usr/bin/curl", "curl -sS https://updates.example.com/feed.xml"),
+    ("python3", "/usr/bin/python3", "python3 /usr/local/bin/sync_agent.py"),
+    ("Safari", "/Applications/Safari.app/Contents/MacOS/Safari", "Safari"),
     ("launchd", "/sbin/launchd", "/sbin/launchd"),
 ];
 const LINUX_PROCESSES: [Process; 6] = [
     ("bash", "/usr/bin/bash", "bash -c uptime"),
     ("sshd", "/usr/sbin/sshd", "sshd: root@pts/0"),
-    (
-        "curl",
-        "/usr/bin/curl",
-        "curl -fsSL https://repo.example.com/key.gpg",
-    ),
+    ("curl", "/usr/bin/curl", "curl -fsSL https://repo.example.com/key.gpg"),
     ("python3", "/usr/bin/python3", "python3 /opt/app/worker.py"),
     ("nginx", "/usr/sbin/nginx", "nginx: worker process"),
     ("systemd", "/usr/lib/systemd/systemd", "/sbin/init splash"),
 ];
-const DOMAINS: [&str; 6] = [
-    "login.microsoftonline.com",
-    "updates.example.com",
-    "github.com",
-    "cdn.example.net",
-    "api.segment.io",
-    "x3kq9v.duckdns.org",
-];
-const DESTINATIONS: [(&str, u16); 5] = [
-    ("93.184.216.34", 443),
-    ("140.82.112.3", 443),
-    ("20.190.151.7", 443),
-    ("185.199.108.153", 80),
-    ("198.51.100.77", 8443),
-];
-const FILE_NAMES: [&str; 5] = [
-    "report_q1.xlsx",
-    "invoice_2026.pdf",
-    "setup.tmp",
-    "notes.txt",
-    "payload.bin",
-];
+const DOMAINS: [&str; 6] =
+    ["login.microsoftonline.com", "updates.example.com", "github.com", "cdn.example.net", "api.segment.io", "x3kq9v.duckdns.org"];
+const DESTINATIONS: [(&str, u16); 5] =
+    [("93.184.216.34", 443), ("140.82.112.3", 443), ("20.190.151.7", 443), ("185.199.108.153", 80), ("198.51.100.77", 8443)];
+const FILE_NAMES: [&str; 5] = ["report_q1.xlsx", "invoice_2026.pdf", "setup.tmp", "notes.txt", "payload.bin"];
 
 /// The events of one agent in `[from, to]` (needs `from < to`), oldest first.
 pub fn agent_events(seed: u64, agent: &Agent, from: Timestamp, to: Timestamp) -> Vec<DvEvent> {
-    let mut rng = SplitMix64::new(
-        seed ^ agent.id.0.rotate_left(17)
-            ^ (from.0 as u64).wrapping_mul(0x9E37_79B9)
-            ^ (to.0 as u64).rotate_left(31),
-    );
+    let mut rng =
+        SplitMix64::new(seed ^ agent.id.0.rotate_left(17) ^ (from.0 as u64).wrapping_mul(0x9E37_79B9) ^ (to.0 as u64).rotate_left(31));
     let count = rng.between(3, 6);
     let span = (to.0 - from.0).max(1) as u64;
     let mut events: Vec<DvEvent> = (0..count)
@@ -178,17 +115,11 @@ fn event(rng: &mut SplitMix64, agent: &Agent, created_at: Timestamp) -> DvEvent 
         _ => rng.pick(&WINDOWS_PROCESSES),
     };
     let unique_key = rng.hex(16).to_uppercase();
-    let agent_ip = agent
-        .network_interfaces
-        .first()
-        .and_then(|i| i.inet.first())
-        .cloned();
+    let agent_ip = agent.network_interfaces.first().and_then(|i| i.inet.first()).cloned();
     let user = agent.last_logged_in_user_name.clone();
     let file = match event_type {
         "Process Creation" => Some(image.to_string()),
-        "File Creation" | "File Modification" | "File Deletion" => {
-            Some(file_path(agent, &user, rng.pick::<&str>(&FILE_NAMES)))
-        }
+        "File Creation" | "File Modification" | "File Deletion" => Some(file_path(agent, &user, rng.pick::<&str>(&FILE_NAMES))),
         _ => None,
     };
     let hashed = file.as_deref().filter(|_| event_type != "File Deletion");
@@ -303,9 +234,7 @@ pub fn tokens(text: &str) -> Vec<Token> {
             }
             _ => {
                 let mut word = c.to_string();
-                while let Some(next) =
-                    chars.next_if(|n| !n.is_whitespace() && !"\"'|,()=!<>".contains(*n))
-                {
+                while let Some(next) = chars.next_if(|n| !n.is_whitespace() && !"\"'|,()=!<>".contains(*n)) {
                     word.push(next);
                 }
                 out.push(Token::Word(word));
@@ -345,10 +274,7 @@ impl EventFilter {
         if tokens.iter().any(|t| t.is_word("OR") || t.is_word("NOT")) {
             return EventFilter::default();
         }
-        let terms = tokens
-            .split(|t| t.is_word("AND"))
-            .filter_map(term)
-            .collect();
+        let terms = tokens.split(|t| t.is_word("AND")).filter_map(term).collect();
         EventFilter { terms }
     }
 
@@ -360,11 +286,7 @@ impl EventFilter {
                 Field::ProcessName => &event.process_name,
             }
             .to_lowercase();
-            if term.contains {
-                value.contains(&term.value)
-            } else {
-                value == term.value
-            }
+            if term.contains { value.contains(&term.value) } else { value == term.value }
         })
     }
 }
@@ -384,11 +306,7 @@ fn term(tokens: &[Token]) -> Option<Term> {
         Token::Word(_) if op.is_word("contains") || op.is_word("containscis") => true,
         _ => return None,
     };
-    Some(Term {
-        field,
-        contains,
-        value: value.text()?.to_lowercase(),
-    })
+    Some(Term { field, contains, value: value.text()?.to_lowercase() })
 }
 
 #[cfg(test)]
@@ -416,15 +334,10 @@ mod tests {
                 Token::Word("y".into()),
             ]
         );
-        let filter = EventFilter::parse(
-            r#"AgentName = "WKS-1" AND EventType = "Process Creation" AND ProcessName Contains "SH" AND DstPort = 443"#,
-        );
+        let filter =
+            EventFilter::parse(r#"AgentName = "WKS-1" AND EventType = "Process Creation" AND ProcessName Contains "SH" AND DstPort = 443"#);
         assert_eq!(filter.terms.len(), 3);
-        assert!(
-            EventFilter::parse(r#"AgentName = "a" OR AgentName = "b""#)
-                .terms
-                .is_empty()
-        );
+        assert!(EventFilter::parse(r#"AgentName = "a" OR AgentName = "b""#).terms.is_empty());
         assert!(EventFilter::parse("anything at all").terms.is_empty());
     }
 }

@@ -37,13 +37,7 @@ impl ApiError {
 
     /// Missing, unknown, malformed or expired token: the body never says which (as on the console).
     pub fn unauthorized() -> Self {
-        ApiError {
-            status: StatusCode::UNAUTHORIZED,
-            code: 4010010,
-            title: "Authentication Failed",
-            detail: None,
-            retry_after: None,
-        }
+        ApiError { status: StatusCode::UNAUTHORIZED, code: 4010010, title: "Authentication Failed", detail: None, retry_after: None }
     }
 
     pub fn forbidden() -> Self {
@@ -93,8 +87,7 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body =
-            json!({"errors": [{"code": self.code, "detail": self.detail, "title": self.title}]});
+        let body = json!({"errors": [{"code": self.code, "detail": self.detail, "title": self.title}]});
         let mut response = (self.status, Json(body)).into_response();
         if let Some(seconds) = self.retry_after {
             response.headers_mut().insert(RETRY_AFTER, HeaderValue::from(seconds));
@@ -107,11 +100,6 @@ impl ApiError {
     /// 400 `4000030 Already Exists Error`: a duplicate blocklist entry or exclusion (the code and
     /// title come from the reference).
     pub fn already_exists(detail: impl Into<String>) -> Self {
-        ApiError {
-            status: StatusCode::BAD_REQUEST,
-            code: 4000030,
-            title: "Already Exists Error",
-            ..ApiError::validation(detail)
-        }
+        ApiError { status: StatusCode::BAD_REQUEST, code: 4000030, title: "Already Exists Error", ..ApiError::validation(detail) }
     }
 }

@@ -15,13 +15,8 @@ use super::threat_actions::data_text;
 use serde_json::{Map, Value, json};
 
 pub const TYPES: [&str; 5] = ["path", "certificate", "browser", "file_type", "white_hash"];
-pub const MODES: [&str; 5] = [
-    "suppress",
-    "disable_in_process_monitor",
-    "disable_in_process_monitor_deep",
-    "disable_all_monitors",
-    "disable_all_monitors_deep",
-];
+pub const MODES: [&str; 5] =
+    ["suppress", "disable_in_process_monitor", "disable_in_process_monitor_deep", "disable_all_monitors", "disable_all_monitors_deep"];
 pub const PATH_EXCLUSION_TYPES: [&str; 3] = ["file", "folder", "subfolders"];
 
 /// The route type: `policy::get_items::<Exclusions>` and so on.
@@ -32,12 +27,7 @@ impl Policy for Exclusions {
 }
 
 pub const KIND: PolicyKind = PolicyKind {
-    listing: Listing {
-        name: "exclusions",
-        max_limit: 1000,
-        sort_fields: &SORT_FIELDS,
-        end_marker: EndMarker::Null,
-    },
+    listing: Listing { name: "exclusions", max_limit: 1000, sort_fields: &SORT_FIELDS, end_marker: EndMarker::Null },
     types: &TYPES,
     extras,
     items,
@@ -47,17 +37,8 @@ pub const KIND: PolicyKind = PolicyKind {
 /// `mode` and `pathExclusionType`, validated.
 pub fn extras(data: &Value, item_type: &str) -> Result<Map<String, Value>, ApiError> {
     let is_path = item_type == "path";
-    let mode = optional_text(data, "mode", Some(&MODES))?
-        .or_else(|| is_path.then(|| "suppress".to_string()));
-    let path_type = if is_path {
-        Some(data_text(
-            data,
-            "pathExclusionType",
-            Some(&PATH_EXCLUSION_TYPES),
-        )?)
-    } else {
-        None
-    };
+    let mode = optional_text(data, "mode", Some(&MODES))?.or_else(|| is_path.then(|| "suppress".to_string()));
+    let path_type = if is_path { Some(data_text(data, "pathExclusionType", Some(&PATH_EXCLUSION_TYPES))?) } else { None };
     let mut map = Map::new();
     map.insert("mode".into(), json!(mode));
     map.insert("pathExclusionType".into(), json!(path_type));

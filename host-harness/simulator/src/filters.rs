@@ -22,12 +22,8 @@ impl TimeRange {
             .map(|value| {
                 value
                     .split_once('-')
-                    .and_then(|(a, b)| {
-                        Some((a.trim().parse::<i64>().ok()?, b.trim().parse::<i64>().ok()?))
-                    })
-                    .ok_or_else(|| {
-                        ApiError::validation(format!("{between_key}: expected <fromMs>-<toMs>"))
-                    })
+                    .and_then(|(a, b)| Some((a.trim().parse::<i64>().ok()?, b.trim().parse::<i64>().ok()?)))
+                    .ok_or_else(|| ApiError::validation(format!("{between_key}: expected <fromMs>-<toMs>")))
             })
             .transpose()?;
         Ok(TimeRange {
@@ -40,11 +36,7 @@ impl TimeRange {
     }
 
     fn is_empty(&self) -> bool {
-        self.gt.is_none()
-            && self.gte.is_none()
-            && self.lt.is_none()
-            && self.lte.is_none()
-            && self.between_ms.is_none()
+        self.gt.is_none() && self.gte.is_none() && self.lt.is_none() && self.lte.is_none() && self.between_ms.is_none()
     }
 
     /// An unset range admits everything; a set range never admits a missing instant.
@@ -57,9 +49,7 @@ impl TimeRange {
             && self.gte.is_none_or(|b| t >= b)
             && self.lt.is_none_or(|b| t < b)
             && self.lte.is_none_or(|b| t <= b)
-            && self
-                .between_ms
-                .is_none_or(|(from, to)| (from..=to).contains(&t.millis()))
+            && self.between_ms.is_none_or(|(from, to)| (from..=to).contains(&t.millis()))
     }
 }
 
@@ -74,10 +64,7 @@ pub fn excludes<T: PartialEq>(filter: &Option<Vec<T>>, value: &T) -> bool {
 }
 
 /// Case-insensitive: any of the needles is a substring of any of the haystacks.
-pub fn contains_any<'a>(
-    needles: &Option<Vec<String>>,
-    haystacks: impl IntoIterator<Item = &'a str>,
-) -> bool {
+pub fn contains_any<'a>(needles: &Option<Vec<String>>, haystacks: impl IntoIterator<Item = &'a str>) -> bool {
     let Some(needles) = needles else { return true };
     let haystacks: Vec<String> = haystacks.into_iter().map(str::to_lowercase).collect();
     needles.iter().any(|n| {
@@ -88,9 +75,7 @@ pub fn contains_any<'a>(
 
 /// Case-insensitive equality with any listed value.
 pub fn equals_any(filter: &Option<Vec<String>>, value: &str) -> bool {
-    filter
-        .as_ref()
-        .is_none_or(|list| list.iter().any(|v| v.eq_ignore_ascii_case(value)))
+    filter.as_ref().is_none_or(|list| list.iter().any(|v| v.eq_ignore_ascii_case(value)))
 }
 
 /// A single free-text value as a one-element needle list (for `query`, `__like`).

@@ -32,9 +32,7 @@ fn agent_filter(mut params: Params) -> Result<AgentFilter, ApiError> {
         params.pairs.push(("ids".into(), agent_ids));
     }
     if params.get("ids").is_none() {
-        return Err(ApiError::validation(
-            "filter.agentIds (or filter.ids) is required",
-        ));
+        return Err(ApiError::validation("filter.agentIds (or filter.ids) is required"));
     }
     AgentFilter::parse(&params)
 }
@@ -56,17 +54,13 @@ pub async fn move_agents(
         .cloned()
         .ok_or_else(|| ApiError::not_found(format!("Group {id} not found")))?;
     if group.group_type == "dynamic" {
-        return Err(ApiError::validation(format!(
-            "Group {id} is dynamic: its members follow its filter"
-        )));
+        return Err(ApiError::validation(format!("Group {id} is dynamic: its members follow its filter")));
     }
     let user = username(&world, &caller);
     let now = Timestamp::now();
     let moving: Vec<usize> = select(&world, &caller, &filter)
         .into_iter()
-        .filter(|&i| {
-            world.agents[i].site_id == group.site_id && world.agents[i].group_id != group.id
-        })
+        .filter(|&i| world.agents[i].site_id == group.site_id && world.agents[i].group_id != group.id)
         .collect();
     for &i in &moving {
         let agent = &mut world.agents[i];

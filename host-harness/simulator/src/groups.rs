@@ -18,26 +18,13 @@ use serde_json::{Value, json};
 const LISTING: Listing = Listing {
     name: "groups",
     max_limit: 300,
-    sort_fields: &[
-        "id",
-        "name",
-        "type",
-        "rank",
-        "siteId",
-        "createdAt",
-        "updatedAt",
-        "description",
-    ],
+    sort_fields: &["id", "name", "type", "rank", "siteId", "createdAt", "updatedAt", "description"],
     end_marker: EndMarker::NullString,
 };
 
 const GROUP_TYPES: [&str; 3] = ["static", "dynamic", "pinned"];
 
-pub async fn list(
-    State(state): State<AppState>,
-    caller: Caller,
-    RawQuery(raw): RawQuery,
-) -> Result<Json<Value>, ApiError> {
+pub async fn list(State(state): State<AppState>, caller: Caller, RawQuery(raw): RawQuery) -> Result<Json<Value>, ApiError> {
     let params = Params::parse(raw.as_deref());
     let page_request = PageRequest::parse(&params, &LISTING)?;
     let account_ids = params.ids("accountIds")?;
@@ -63,11 +50,7 @@ pub async fn list(
         .groups
         .iter()
         .filter(|g| caller.scope.admits(g.account_id, g.site_id))
-        .filter(|g| {
-            allows(&account_ids, &g.account_id)
-                && allows(&site_ids, &g.site_id)
-                && allows(&group_ids, &g.id)
-        })
+        .filter(|g| allows(&account_ids, &g.account_id) && allows(&site_ids, &g.site_id) && allows(&group_ids, &g.id))
         .filter(|g| equals_any(&names, &g.name) && contains_any(&query, [g.name.as_str()]))
         .filter(|g| allows(&types, &g.group_type) && is_default.is_none_or(|d| g.is_default == d))
         .filter(|g| updated.admits(Some(g.updated_at)))
@@ -76,11 +59,7 @@ pub async fn list(
     Ok(Json(page_request.envelope(keyed_by_field(matching, &page_request.sort_by))))
 }
 
-pub async fn get(
-    State(state): State<AppState>,
-    caller: Caller,
-    id: Result<Path<String>, PathRejection>,
-) -> Result<Json<Value>, ApiError> {
+pub async fn get(State(state): State<AppState>, caller: Caller, id: Result<Path<String>, PathRejection>) -> Result<Json<Value>, ApiError> {
     let id = id.map(|Path(id)| id).unwrap_or_default();
     let mut world = state.world();
     world.refresh_counts();

@@ -23,20 +23,14 @@ fn verdict(world: &World, hash: &str) -> &'static str {
         world.threats.iter().any(|t| {
             let info = &t.threat_info;
             info.confidence_level == level
-                && (same(&info.sha1)
-                    || info.sha256.as_deref().is_some_and(same)
-                    || info.md5.as_deref().is_some_and(same))
+                && (same(&info.sha1) || info.sha256.as_deref().is_some_and(same) || info.md5.as_deref().is_some_and(same))
         })
     };
     if confidence("malicious") {
         "malicious"
     } else if confidence("suspicious") {
         "suspicious"
-    } else if world
-        .exclusions
-        .iter()
-        .any(|e| e.item_type == "white_hash" && same(&e.value))
-    {
+    } else if world.exclusions.iter().any(|e| e.item_type == "white_hash" && same(&e.value)) {
         "benign"
     } else {
         "undefined"
@@ -50,9 +44,7 @@ pub async fn get_verdict(
 ) -> Result<Json<Value>, ApiError> {
     let hash = hash.map(|Path(h)| h).unwrap_or_default();
     if ![32, 40, 64].contains(&hash.len()) || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(ApiError::validation(format!(
-            "hash: '{hash}' is not an MD5, SHA1 or SHA256 (32, 40 or 64 hex characters)"
-        )));
+        return Err(ApiError::validation(format!("hash: '{hash}' is not an MD5, SHA1 or SHA256 (32, 40 or 64 hex characters)")));
     }
     let world = state.world();
     Ok(Json(json!({"data": {"verdict": verdict(&world, &hash)}})))

@@ -142,18 +142,17 @@ mod remote_scripts;
 mod seed_scripts;
 
 #[cfg(test)]
-mod tests;
+mod test_client;
 #[cfg(test)]
-mod tests_policy;
+mod tests;
 #[cfg(test)]
 mod tests_dv;
 #[cfg(test)]
-mod test_client;
+mod tests_policy;
 
 pub use clock::Timestamp;
 pub use model::{
-    Account, Activity, Agent, Alert, Group, Id, NetworkInterface, PendingStatus, Role, Scope, Site,
-    Threat, ThreatNote, User, World,
+    Account, Activity, Agent, Alert, Group, Id, NetworkInterface, PendingStatus, Role, Scope, Site, Threat, ThreatNote, User, World,
 };
 pub use policy::PolicyItem;
 pub use request_log::RecordedRequest;
@@ -249,41 +248,32 @@ impl Simulator {
         let (shutdown, shutdown_rx) = tokio::sync::oneshot::channel::<()>();
         let (ready_tx, ready_rx) = std::sync::mpsc::channel::<anyhow::Result<()>>();
         let app = routes::router(state.clone());
-        let thread = std::thread::Builder::new()
-            .name("s1-simulator".into())
-            .spawn(move || {
-                runtime.block_on(async move {
-                    let listener = match tokio::net::TcpListener::from_std(listener) {
-                        Ok(listener) => listener,
-                        Err(error) => {
-                            let _ = ready_tx.send(Err(error.into()));
-                            return;
-                        }
-                    };
-                    let _ = ready_tx.send(Ok(()));
-                    // Stop as soon as asked: in-flight connections are dropped with the runtime, which
-                    // keeps drop quick even when a client holds a keep-alive connection open.
-                    tokio::select! {
-                        result = axum::serve(listener, app) => {
-                            if let Err(error) = result {
-                                tracing::error!(%error, "simulator: server stopped");
-                            }
-                        }
-                        _ = shutdown_rx => {}
+        let thread = std::thread::Builder::new().name("s1-simulator".into()).spawn(move || {
+            runtime.block_on(async move {
+                let listener = match tokio::net::TcpListener::from_std(listener) {
+                    Ok(listener) => listener,
+                    Err(error) => {
+                        let _ = ready_tx.send(Err(error.into()));
+                        return;
                     }
-                });
-                runtime.shutdown_background();
-            })?;
-        ready_rx
-            .recv()
-            .context("simulator: server thread exited during start-up")??;
+                };
+                let _ = ready_tx.send(Ok(()));
+                // Stop as soon as asked: in-flight connections are dropped with the runtime, which
+                // keeps drop quick even when a client holds a keep-alive connection open.
+                tokio::select! {
+                    result = axum::serve(listener, app) => {
+                        if let Err(error) = result {
+                            tracing::error!(%error, "simulator: server stopped");
+                        }
+                    }
+                    _ = shutdown_rx => {}
+                }
+            });
+            runtime.shutdown_background();
+        })?;
+        ready_rx.recv().context("simulator: server thread exited during start-up")??;
         tracing::info!(%address, agents = options.agents, seed = options.seed, "SentinelOne simulator listening");
-        Ok(Simulator {
-            address,
-            state,
-            shutdown: Some(shutdown),
-            thread: Some(thread),
-        })
+        Ok(Simulator { address, state, shutdown: Some(shutdown), thread: Some(thread) })
     }
 
     /// `http://127.0.0.1:PORT` (no trailing slash, no `/web/api/v2.1`).

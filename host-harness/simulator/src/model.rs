@@ -314,8 +314,7 @@ impl World {
 
     /// Copies each threat's agent into its `agentRealtimeInfo` (agents move and change state).
     pub fn refresh_threat_agents(&mut self) {
-        let agents: std::collections::HashMap<Id, &Agent> =
-            self.agents.iter().map(|a| (a.id, a)).collect();
+        let agents: std::collections::HashMap<Id, &Agent> = self.agents.iter().map(|a| (a.id, a)).collect();
         for threat in &mut self.threats {
             if let Some(agent) = agents.get(&threat.agent_realtime_info.agent_id) {
                 threat.agent_realtime_info = ThreatAgentRealtime::of(agent);
@@ -326,24 +325,16 @@ impl World {
     /// Appends an activity caused by a console action at `now`.
     pub fn record_activity(&mut self, now: Timestamp, draft: ActivityDraft) -> Id {
         let id = self.new_id();
-        let (agent, account, site) = match draft
-            .agent_id
-            .and_then(|a| self.agents.iter().find(|x| x.id == a))
-        {
-            Some(agent) => (
-                Some(agent),
-                Some((agent.account_id, agent.account_name.clone())),
-                Some((agent.site_id, agent.site_name.clone())),
-            ),
+        let (agent, account, site) = match draft.agent_id.and_then(|a| self.agents.iter().find(|x| x.id == a)) {
+            Some(agent) => {
+                (Some(agent), Some((agent.account_id, agent.account_name.clone())), Some((agent.site_id, agent.site_name.clone())))
+            }
             None => (None, None, None),
         };
         let activity = Activity {
             id,
             activity_type: draft.activity_type,
-            activity_uuid: format!(
-                "{:032x}",
-                u128::from(id.0).wrapping_mul(0x9E37_79B9_7F4A_7C15_F39C_C060_5CED_C835)
-            ),
+            activity_uuid: format!("{:032x}", u128::from(id.0).wrapping_mul(0x9E37_79B9_7F4A_7C15_F39C_C060_5CED_C835)),
             primary_description: draft.primary_description,
             secondary_description: draft.secondary_description,
             description: None,
@@ -371,31 +362,16 @@ impl World {
     /// Recomputes the agent-derived counters on accounts, sites and groups.
     pub fn refresh_counts(&mut self) {
         for account in &mut self.accounts {
-            let agents = self
-                .agents
-                .iter()
-                .filter(|a| a.account_id == account.id && !a.is_decommissioned);
+            let agents = self.agents.iter().filter(|a| a.account_id == account.id && !a.is_decommissioned);
             account.active_licenses = agents.clone().count();
             account.active_agents = agents.filter(|a| a.is_active).count();
-            account.number_of_sites = self
-                .sites
-                .iter()
-                .filter(|s| s.account_id == account.id)
-                .count();
+            account.number_of_sites = self.sites.iter().filter(|s| s.account_id == account.id).count();
         }
         for site in &mut self.sites {
-            site.active_licenses = self
-                .agents
-                .iter()
-                .filter(|a| a.site_id == site.id && !a.is_decommissioned)
-                .count();
+            site.active_licenses = self.agents.iter().filter(|a| a.site_id == site.id && !a.is_decommissioned).count();
         }
         for group in &mut self.groups {
-            group.total_agents = self
-                .agents
-                .iter()
-                .filter(|a| a.group_id == group.id)
-                .count();
+            group.total_agents = self.agents.iter().filter(|a| a.group_id == group.id).count();
         }
     }
 }

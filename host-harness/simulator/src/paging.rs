@@ -19,15 +19,7 @@ use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
 use std::cmp::Ordering;
 
-const PAGING_KEYS: [&str; 7] = [
-    "cursor",
-    "limit",
-    "skip",
-    "countOnly",
-    "skipCount",
-    "sortBy",
-    "sortOrder",
-];
+const PAGING_KEYS: [&str; 7] = ["cursor", "limit", "skip", "countOnly", "skipCount", "sortBy", "sortOrder"];
 const CURSOR_VERSION: u8 = 1;
 
 /// How an endpoint says "no more pages". The reference reports all of these in the wild and tells
@@ -80,14 +72,10 @@ impl SortKey {
         match value {
             None | Some(Value::Null) => SortKey::Null,
             Some(Value::Bool(b)) => SortKey::Int(i64::from(*b)),
-            Some(Value::Number(n)) => SortKey::Int(
-                n.as_i64()
-                    .unwrap_or_else(|| n.as_f64().unwrap_or(0.0) as i64),
-            ),
-            Some(Value::String(s)) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => s
-                .parse::<i64>()
-                .map(SortKey::Int)
-                .unwrap_or_else(|_| SortKey::text(s)),
+            Some(Value::Number(n)) => SortKey::Int(n.as_i64().unwrap_or_else(|| n.as_f64().unwrap_or(0.0) as i64)),
+            Some(Value::String(s)) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => {
+                s.parse::<i64>().map(SortKey::Int).unwrap_or_else(|_| SortKey::text(s))
+            }
             Some(Value::String(s)) => SortKey::text(s),
             Some(other) => SortKey::text(&other.to_string()),
         }
@@ -103,19 +91,12 @@ pub struct Keyed<T> {
 
 /// Serializes small objects (accounts, sites, groups) and keys them by the serialized `sort_by`
 /// field, so every field in an endpoint's `sortBy` list sorts without a hand-written key.
-pub fn keyed_by_field<T: serde::Serialize>(
-    items: Vec<(u64, &T)>,
-    sort_by: &str,
-) -> Vec<Keyed<Value>> {
+pub fn keyed_by_field<T: serde::Serialize>(items: Vec<(u64, &T)>, sort_by: &str) -> Vec<Keyed<Value>> {
     items
         .into_iter()
         .map(|(id, item)| {
             let item = serde_json::to_value(item).unwrap_or(Value::Null);
-            let key = if sort_by == "id" {
-                SortKey::Int(id as i64)
-            } else {
-                SortKey::from_json(item.get(sort_by))
-            };
+            let key = if sort_by == "id" { SortKey::Int(id as i64) } else { SortKey::from_json(item.get(sort_by)) };
             Keyed { key, id, item }
         })
         .collect()
@@ -152,31 +133,21 @@ impl PageRequest {
     pub fn parse(params: &Params, listing: &Listing) -> Result<PageRequest, ApiError> {
         let limit = params.unsigned("limit")?.unwrap_or(10);
         if limit == 0 || limit > listing.max_limit {
-            return Err(ApiError::validation(format!(
-                "limit must be between 1 and {}",
-                listing.max_limit
-            )));
+            return Err(ApiError::validation(format!("limit must be between 1 and {}", listing.max_limit)));
         }
         let skip = params.unsigned("skip")?.unwrap_or(0);
         if skip > 1000 {
-            return Err(ApiError::validation(
-                "skip must be between 0 and 1000; use the cursor beyond that",
-            ));
+            return Err(ApiError::validation("skip must be between 0 and 1000; use the cursor beyond that"));
         }
         let sort_by = params.get("sortBy").unwrap_or_else(|| "id".to_string());
         if !listing.sort_fields.contains(&sort_by.as_str()) {
-            return Err(ApiError::validation(format!(
-                "sortBy must be one of {}",
-                listing.sort_fields.join(", ")
-            )));
+            return Err(ApiError::validation(format!("sortBy must be one of {}", listing.sort_fields.join(", "))));
         }
         let descending = match params.get("sortOrder").as_deref() {
             None | Some("asc") => false,
             Some("desc") => true,
             Some(other) => {
-                return Err(ApiError::validation(format!(
-                    "sortOrder: '{other}' must be asc or desc"
-                )));
+                return Err(ApiError::validation(format!("sortOrder: '{other}' must be asc or desc")));
             }
         };
         let fingerprint = fingerprint(params, listing.name, &sort_by, descending);
@@ -207,44 +178,24 @@ impl PageRequest {
     pub fn paginate<T>(&self, mut items: Vec<Keyed<T>>) -> Page<T> {
         let order = |a: &SortKey, a_id: u64, b: &SortKey, b_id: u64| {
             let ordering = a.cmp(b).then(a_id.cmp(&b_id));
-            if self.descending {
-                ordering.reverse()
-            } else {
-                ordering
-            }
+            if self.descending { ordering.reverse() } else { ordering }
         };
         items.sort_by(|a, b| order(&a.key, a.id, &b.key, b.id));
         let total = items.len();
         if self.count_only {
-            return Page {
-                items: Vec::new(),
-                total,
-                next_cursor: None,
-            };
+            return Page { items: Vec::new(), total, next_cursor: None };
         }
         let start = match &self.after {
-            Some(position) => items.partition_point(|it| {
-                order(&it.key, it.id, &position.key, position.id) != Ordering::Greater
-            }),
+            Some(position) => items.partition_point(|it| order(&it.key, it.id, &position.key, position.id) != Ordering::Greater),
             None => self.skip.min(total),
         };
         let end = start.saturating_add(self.limit).min(total);
         let next_cursor = (end < total && end > start).then(|| {
             let last = &items[end - 1];
-            encode_cursor(
-                self.fingerprint,
-                &Position {
-                    key: last.key.clone(),
-                    id: last.id,
-                },
-            )
+            encode_cursor(self.fingerprint, &Position { key: last.key.clone(), id: last.id })
         });
         let items = items.drain(start..end).map(|k| k.item).collect();
-        Page {
-            items,
-            total,
-            next_cursor,
-        }
+        Page { items, total, next_cursor }
     }
 
     /// The envelope's `pagination` object.
@@ -314,21 +265,14 @@ fn encode_cursor(fingerprint: u64, position: &Position) -> String {
 }
 
 fn decode_cursor(text: &str, fingerprint: u64) -> Result<Position, ApiError> {
-    let invalid = || {
-        ApiError::validation(
-            "cursor: not a valid cursor (pass nextCursor back exactly, URL-encoded once)",
-        )
-    };
+    let invalid = || ApiError::validation("cursor: not a valid cursor (pass nextCursor back exactly, URL-encoded once)");
     let bytes = STANDARD.decode(text.as_bytes()).map_err(|_| invalid())?;
     let (header, rest) = bytes.split_at_checked(2).ok_or_else(invalid)?;
     if header[0] != CURSOR_VERSION {
         return Err(invalid());
     }
     let body = whiten(rest, header[1]);
-    let mut reader = Reader {
-        bytes: &body,
-        at: 0,
-    };
+    let mut reader = Reader { bytes: &body, at: 0 };
     let cursor_fingerprint = u64::from_be_bytes(reader.take_array().ok_or_else(invalid)?);
     let id = u64::from_be_bytes(reader.take_array().ok_or_else(invalid)?);
     let key = match reader.take(1).ok_or_else(invalid)?[0] {
@@ -347,16 +291,13 @@ fn decode_cursor(text: &str, fingerprint: u64) -> Result<Position, ApiError> {
         return Err(invalid());
     }
     if cursor_fingerprint != fingerprint {
-        return Err(ApiError::validation(
-            "cursor: does not match this query; send the same filters and sort with every page",
-        ));
+        return Err(ApiError::validation("cursor: does not match this query; send the same filters and sort with every page"));
     }
     Ok(Position { key, id })
 }
 
 fn whiten(bytes: &[u8], nonce: u8) -> Vec<u8> {
-    let mut rng =
-        SplitMix64::new(0x05e1_71e1_u64 ^ u64::from(nonce).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+    let mut rng = SplitMix64::new(0x05e1_71e1_u64 ^ u64::from(nonce).wrapping_mul(0x9E37_79B9_7F4A_7C15));
     bytes.iter().map(|b| b ^ (rng.next_u64() as u8)).collect()
 }
 
@@ -381,20 +322,11 @@ impl<'a> Reader<'a> {
 mod tests {
     use super::*;
 
-    const LISTING: Listing = Listing {
-        name: "t",
-        max_limit: 1000,
-        sort_fields: &["id", "name"],
-        end_marker: EndMarker::Null,
-    };
+    const LISTING: Listing = Listing { name: "t", max_limit: 1000, sort_fields: &["id", "name"], end_marker: EndMarker::Null };
 
     #[test]
     fn cursor_is_padded_standard_base64_with_plus_and_slash_and_round_trips() {
-        for (key, id) in [
-            (SortKey::Int(7), 1u64),
-            (SortKey::text("WKS-ACME-0001"), 2),
-            (SortKey::Null, 3),
-        ] {
+        for (key, id) in [(SortKey::Int(7), 1u64), (SortKey::text("WKS-ACME-0001"), 2), (SortKey::Null, 3)] {
             let position = Position { key, id };
             let text = encode_cursor(99, &position);
             assert!(text.ends_with('='), "{text}");
@@ -408,15 +340,7 @@ mod tests {
 
     #[test]
     fn pages_follow_the_cursor_without_gaps_or_repeats() {
-        let items = || {
-            (0..25u64)
-                .map(|i| Keyed {
-                    key: SortKey::Int((i % 5) as i64),
-                    id: i,
-                    item: i,
-                })
-                .collect::<Vec<_>>()
-        };
+        let items = || (0..25u64).map(|i| Keyed { key: SortKey::Int((i % 5) as i64), id: i, item: i }).collect::<Vec<_>>();
         let mut params = Params::parse(Some("limit=10&sortBy=name&sortOrder=desc"));
         let mut seen = Vec::new();
         loop {

@@ -37,15 +37,7 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 pub const OS_TYPES: [&str; 4] = ["windows", "windows_legacy", "macos", "linux"];
-pub const SORT_FIELDS: [&str; 7] = [
-    "id",
-    "createdAt",
-    "updatedAt",
-    "osType",
-    "description",
-    "value",
-    "scopePath",
-];
+pub const SORT_FIELDS: [&str; 7] = ["id", "createdAt", "updatedAt", "osType", "description", "value", "scopePath"];
 pub const SOURCES: [&str; 4] = ["user", "cloud", "action_from_threat", "catalog"];
 
 /// One level of the scope tree.
@@ -71,17 +63,12 @@ impl Node {
         match self {
             Node::Tenant => Some(vec![Node::Tenant]),
             Node::Account(a) => world.account(a).map(|_| vec![Node::Tenant, self]),
-            Node::Site(s) => world
-                .site(s)
-                .map(|site| vec![Node::Tenant, Node::Account(site.account_id), self]),
-            Node::Group(g) => world.groups.iter().find(|x| x.id == g).map(|group| {
-                vec![
-                    Node::Tenant,
-                    Node::Account(group.account_id),
-                    Node::Site(group.site_id),
-                    self,
-                ]
-            }),
+            Node::Site(s) => world.site(s).map(|site| vec![Node::Tenant, Node::Account(site.account_id), self]),
+            Node::Group(g) => world
+                .groups
+                .iter()
+                .find(|x| x.id == g)
+                .map(|group| vec![Node::Tenant, Node::Account(group.account_id), Node::Site(group.site_id), self]),
         }
     }
 
@@ -99,12 +86,7 @@ impl Node {
             Node::Tenant => "Global".into(),
             Node::Account(a) => world.account(a).map(|x| x.name.clone()).unwrap_or_default(),
             Node::Site(s) => world.site(s).map(|x| x.name.clone()).unwrap_or_default(),
-            Node::Group(g) => world
-                .groups
-                .iter()
-                .find(|x| x.id == g)
-                .map(|x| x.name.clone())
-                .unwrap_or_default(),
+            Node::Group(g) => world.groups.iter().find(|x| x.id == g).map(|x| x.name.clone()).unwrap_or_default(),
         }
     }
 
@@ -155,15 +137,9 @@ impl PolicyItem {
     }
 
     fn duplicates(&self, draft: &Draft, level: Node) -> bool {
-        let same_value = if draft.item_type.ends_with("_hash") {
-            self.value.eq_ignore_ascii_case(&draft.value)
-        } else {
-            self.value == draft.value
-        };
-        self.item_type == draft.item_type
-            && self.os_type == draft.os_type
-            && self.level() == level
-            && same_value
+        let same_value =
+            if draft.item_type.ends_with("_hash") { self.value.eq_ignore_ascii_case(&draft.value) } else { self.value == draft.value };
+        self.item_type == draft.item_type && self.os_type == draft.os_type && self.level() == level && same_value
     }
 }
 
@@ -193,11 +169,7 @@ impl Draft {
             description: self.description.clone(),
             source: self.source.clone(),
             scope_name: level.name(world),
-            scope_path: path
-                .iter()
-                .map(|n| n.name(world))
-                .collect::<Vec<_>>()
-                .join(" / "),
+            scope_path: path.iter().map(|n| n.name(world)).collect::<Vec<_>>().join(" / "),
             scope: level.scope_json(),
             user_id: self.user.as_ref().map(|u| u.0),
             user_name: self.user.as_ref().map(|u| u.1.clone()),
@@ -228,43 +200,22 @@ pub trait Policy: Send + Sync + 'static {
     const KIND: PolicyKind;
 }
 
-pub async fn get_items<P: Policy>(
-    State(state): State<AppState>,
-    caller: Caller,
-    RawQuery(raw): RawQuery,
-) -> Result<Json<Value>, ApiError> {
+pub async fn get_items<P: Policy>(State(state): State<AppState>, caller: Caller, RawQuery(raw): RawQuery) -> Result<Json<Value>, ApiError> {
     list(&P::KIND, &state.world(), &caller, raw.as_deref()).map(Json)
 }
 
-pub async fn post_items<P: Policy>(
-    State(state): State<AppState>,
-    caller: Caller,
-    body: Bytes,
-) -> Result<Json<Value>, ApiError> {
+pub async fn post_items<P: Policy>(State(state): State<AppState>, caller: Caller, body: Bytes) -> Result<Json<Value>, ApiError> {
     add(&P::KIND, &mut state.world(), &caller, &body).map(Json)
 }
 
-pub async fn delete_items<P: Policy>(
-    State(state): State<AppState>,
-    caller: Caller,
-    body: Bytes,
-) -> Result<Json<Value>, ApiError> {
+pub async fn delete_items<P: Policy>(State(state): State<AppState>, caller: Caller, body: Bytes) -> Result<Json<Value>, ApiError> {
     delete(&P::KIND, &mut state.world(), &caller, &body).map(Json)
 }
 
 /// Adds `draft` at `path` unless an identical item exists there; `Err` holds the existing id.
-pub fn insert(
-    kind: &PolicyKind,
-    world: &mut World,
-    draft: &Draft,
-    path: Vec<Node>,
-    now: Timestamp,
-) -> Result<PolicyItem, Id> {
+pub fn insert(kind: &PolicyKind, world: &mut World, draft: &Draft, path: Vec<Node>, now: Timestamp) -> Result<PolicyItem, Id> {
     let level = path.last().copied().unwrap_or(Node::Tenant);
-    if let Some(existing) = (kind.items)(world)
-        .iter()
-        .find(|i| i.duplicates(draft, level))
-    {
+    if let Some(existing) = (kind.items)(world).iter().find(|i| i.duplicates(draft, level)) {
         return Err(existing.id);
     }
     let id = world.new_id();
@@ -310,12 +261,7 @@ impl PolicyFilter {
             description_contains: p.csv("description__contains"),
             created: TimeRange::parse(p, "createdAt")?,
             updated: TimeRange::parse(p, "updatedAt")?,
-            levels: (!nodes.is_empty()).then(|| {
-                nodes
-                    .into_iter()
-                    .filter_map(|n| Some((n, n.path(world)?)))
-                    .collect()
-            }),
+            levels: (!nodes.is_empty()).then(|| nodes.into_iter().filter_map(|n| Some((n, n.path(world)?))).collect()),
             include_children: p.bool("includeChildren")?.unwrap_or(false),
             include_parents: p.bool("includeParents")?.unwrap_or(false),
         })
@@ -339,10 +285,7 @@ impl PolicyFilter {
             && allows(&self.os_types, &item.os_type)
             && allows(&self.ids, &item.id)
             && allows(&self.sources, &item.source)
-            && self
-                .user_ids
-                .as_ref()
-                .is_none_or(|ids| item.user_id.is_some_and(|u| ids.contains(&u)))
+            && self.user_ids.as_ref().is_none_or(|ids| item.user_id.is_some_and(|u| ids.contains(&u)))
             && contains_any(&self.description_contains, item.description.as_deref())
             && self.created.admits(Some(item.created_at))
             && self.updated.admits(Some(item.updated_at))
@@ -357,11 +300,7 @@ fn requested_nodes(p: &Params) -> Result<Vec<Vec<Node>>, ApiError> {
         kinds.push(vec![Node::Tenant]);
     }
     type Make = fn(Id) -> Node;
-    let makers: [(&str, Make); 3] = [
-        ("accountIds", Node::Account),
-        ("siteIds", Node::Site),
-        ("groupIds", Node::Group),
-    ];
+    let makers: [(&str, Make); 3] = [("accountIds", Node::Account), ("siteIds", Node::Site), ("groupIds", Node::Group)];
     for (key, make) in makers {
         if let Some(ids) = p.ids(key)? {
             kinds.push(ids.into_iter().map(make).collect());
@@ -375,10 +314,7 @@ fn sort_key(item: &PolicyItem, sort_by: &str) -> SortKey {
         "createdAt" => SortKey::Int(item.created_at.0),
         "updatedAt" => SortKey::Int(item.updated_at.0),
         "osType" => SortKey::text(&item.os_type),
-        "description" => item
-            .description
-            .as_deref()
-            .map_or(SortKey::Null, SortKey::text),
+        "description" => item.description.as_deref().map_or(SortKey::Null, SortKey::text),
         "value" => SortKey::text(&item.value),
         "scopePath" => SortKey::text(&item.scope_path),
         _ => SortKey::Int(item.id.0 as i64),
@@ -386,23 +322,14 @@ fn sort_key(item: &PolicyItem, sort_by: &str) -> SortKey {
 }
 
 /// `GET`: the visible items that match, as one page of the standard envelope.
-pub fn list(
-    kind: &PolicyKind,
-    world: &World,
-    caller: &Caller,
-    raw_query: Option<&str>,
-) -> Result<Value, ApiError> {
+pub fn list(kind: &PolicyKind, world: &World, caller: &Caller, raw_query: Option<&str>) -> Result<Value, ApiError> {
     let params = Params::parse(raw_query);
     let page_request = PageRequest::parse(&params, &kind.listing)?;
     let filter = PolicyFilter::parse(&params, kind, world)?;
     let keyed = (kind.items)(world)
         .iter()
         .filter(|i| i.visible_to(caller) && filter.matches(i))
-        .map(|i| Keyed {
-            key: sort_key(i, &page_request.sort_by),
-            id: i.id.0,
-            item: i,
-        })
+        .map(|i| Keyed { key: sort_key(i, &page_request.sort_by), id: i.id.0, item: i })
         .collect();
     Ok(page_request.envelope(keyed))
 }
@@ -411,8 +338,7 @@ pub fn list(
 
 /// A body's `data` and `filter` objects (both required here).
 fn body_objects(body: &Bytes) -> Result<(Value, Map<String, Value>), ApiError> {
-    let body: Value = serde_json::from_slice(body)
-        .map_err(|_| ApiError::validation("body must be a JSON object"))?;
+    let body: Value = serde_json::from_slice(body).map_err(|_| ApiError::validation("body must be a JSON object"))?;
     let data = match body.get("data") {
         Some(data @ Value::Object(_)) => data.clone(),
         Some(_) => return Err(ApiError::validation("data must be an object")),
@@ -427,11 +353,7 @@ fn body_objects(body: &Bytes) -> Result<(Value, Map<String, Value>), ApiError> {
 }
 
 /// An optional string in `data`, checked against `allowed` when given.
-pub fn optional_text(
-    data: &Value,
-    key: &str,
-    allowed: Option<&[&str]>,
-) -> Result<Option<String>, ApiError> {
+pub fn optional_text(data: &Value, key: &str, allowed: Option<&[&str]>) -> Result<Option<String>, ApiError> {
     match data.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(_) => data_text(data, key, allowed).map(Some),
@@ -446,8 +368,7 @@ fn is_sha1(value: &str) -> bool {
 pub fn is_absolute_path(path: &str, os_type: &str) -> bool {
     if os_type.starts_with("windows") {
         let b = path.as_bytes();
-        (b.len() >= 3 && b[0].is_ascii_alphabetic() && b[1] == b':' && matches!(b[2], b'\\' | b'/'))
-            || path.starts_with("\\\\")
+        (b.len() >= 3 && b[0].is_ascii_alphabetic() && b[1] == b':' && matches!(b[2], b'\\' | b'/')) || path.starts_with("\\\\")
     } else {
         path.starts_with('/')
     }
@@ -473,9 +394,7 @@ fn check_value(item_type: &str, value: &str, os_type: &str) -> Result<(), ApiErr
         "file_type" => "a file extension (1 to 16 letters or digits)",
         _ => "a non-empty text",
     };
-    Err(ApiError::validation(format!(
-        "data.value: '{value}' is not {rule}"
-    )))
+    Err(ApiError::validation(format!("data.value: '{value}' is not {rule}")))
 }
 
 fn parse_draft(kind: &PolicyKind, data: &Value, user: (Id, String)) -> Result<Draft, ApiError> {
@@ -497,26 +416,15 @@ fn parse_draft(kind: &PolicyKind, data: &Value, user: (Id, String)) -> Result<Dr
 }
 
 /// The body filter's levels: exactly one kind of scope key, resolved and inside the caller's scope.
-fn target_paths(
-    world: &World,
-    caller: &Caller,
-    filter: &Map<String, Value>,
-) -> Result<Vec<Vec<Node>>, ApiError> {
-    let kinds: Vec<Vec<Node>> = requested_nodes(&Params::from_filter(filter)?)?
-        .into_iter()
-        .filter(|k| !k.is_empty())
-        .collect();
+fn target_paths(world: &World, caller: &Caller, filter: &Map<String, Value>) -> Result<Vec<Vec<Node>>, ApiError> {
+    let kinds: Vec<Vec<Node>> = requested_nodes(&Params::from_filter(filter)?)?.into_iter().filter(|k| !k.is_empty()).collect();
     let nodes = match kinds.as_slice() {
         [] => {
-            return Err(ApiError::validation(
-                "filter must name a scope: tenant, accountIds, siteIds or groupIds",
-            ));
+            return Err(ApiError::validation("filter must name a scope: tenant, accountIds, siteIds or groupIds"));
         }
         [nodes] => nodes,
         _ => {
-            return Err(ApiError::validation(
-                "filter must name only one of tenant, accountIds, siteIds, groupIds",
-            ));
+            return Err(ApiError::validation("filter must name only one of tenant, accountIds, siteIds, groupIds"));
         }
     };
     let mut paths: Vec<Vec<Node>> = Vec::new();
@@ -539,12 +447,7 @@ fn target_paths(
 }
 
 /// `POST`: one new item per target level; any duplicate refuses the whole request.
-pub fn add(
-    kind: &PolicyKind,
-    world: &mut World,
-    caller: &Caller,
-    body: &Bytes,
-) -> Result<Value, ApiError> {
+pub fn add(kind: &PolicyKind, world: &mut World, caller: &Caller, body: &Bytes) -> Result<Value, ApiError> {
     caller.require_write()?;
     let (data, filter) = body_objects(body)?;
     let user = (caller.user_id, username(world, caller));
@@ -552,10 +455,7 @@ pub fn add(
     let paths = target_paths(world, caller, &filter)?;
     for path in &paths {
         let level = path.last().copied().unwrap_or(Node::Tenant);
-        if (kind.items)(world)
-            .iter()
-            .any(|i| i.duplicates(&draft, level))
-        {
+        if (kind.items)(world).iter().any(|i| i.duplicates(&draft, level)) {
             return Err(ApiError::already_exists(format!(
                 "{} '{}' for {} already exists in this scope",
                 draft.item_type, draft.value, draft.os_type
@@ -563,32 +463,19 @@ pub fn add(
         }
     }
     let now = Timestamp::now();
-    let created: Vec<PolicyItem> = paths
-        .into_iter()
-        .filter_map(|path| insert(kind, world, &draft, path, now).ok())
-        .collect();
+    let created: Vec<PolicyItem> = paths.into_iter().filter_map(|path| insert(kind, world, &draft, path, now).ok()).collect();
     Ok(json!({"data": created}))
 }
 
 /// `DELETE`: removes the visible items of `data.type` among `data.ids`.
-pub fn delete(
-    kind: &PolicyKind,
-    world: &mut World,
-    caller: &Caller,
-    body: &Bytes,
-) -> Result<Value, ApiError> {
+pub fn delete(kind: &PolicyKind, world: &mut World, caller: &Caller, body: &Bytes) -> Result<Value, ApiError> {
     caller.require_write()?;
-    let body: Value = serde_json::from_slice(body)
-        .map_err(|_| ApiError::validation("body must be a JSON object"))?;
+    let body: Value = serde_json::from_slice(body).map_err(|_| ApiError::validation("body must be a JSON object"))?;
     let Some(Value::Object(data)) = body.get("data") else {
-        return Err(ApiError::validation(
-            "data is required and must be an object",
-        ));
+        return Err(ApiError::validation("data is required and must be an object"));
     };
     let item_type = data_text(&body["data"], "type", Some(kind.types))?;
-    let ids = Params::from_filter(data)?
-        .ids("ids")?
-        .ok_or_else(|| ApiError::validation("data.ids is required (a non-empty array)"))?;
+    let ids = Params::from_filter(data)?.ids("ids")?.ok_or_else(|| ApiError::validation("data.ids is required (a non-empty array)"))?;
     let items = (kind.items_mut)(world);
     let before = items.len();
     items.retain(|i| !(ids.contains(&i.id) && i.item_type == item_type && i.visible_to(caller)));

@@ -82,11 +82,7 @@ impl Pipeline {
         let tokens = tokens(query);
         let mut stages = tokens.split(|t| *t == Token::Pipe);
         let filter = EventFilter::from_tokens(stages.next().unwrap_or_default());
-        let mut pipeline = Pipeline {
-            filter,
-            group: None,
-            limit: None,
-        };
+        let mut pipeline = Pipeline { filter, group: None, limit: None };
         for stage in stages {
             match stage.split_first() {
                 Some((command, rest)) if command.is_word("group") => {
@@ -114,11 +110,7 @@ impl Pipeline {
                 recommendations.push(CAP_RECOMMENDATION);
             }
         }
-        PqTable {
-            columns,
-            rows,
-            recommendations,
-        }
+        PqTable { columns, rows, recommendations }
     }
 }
 
@@ -127,13 +119,7 @@ fn group_stage(tokens: &[Token]) -> Option<Group> {
     let by = tokens.iter().position(|t| t.is_word("by"))?;
     let count_name = match &tokens[..by] {
         [count, Token::Open, Token::Close] if count.is_word("count") => "count".to_string(),
-        [
-            Token::Word(name),
-            Token::Op(eq),
-            count,
-            Token::Open,
-            Token::Close,
-        ] if eq == "=" && count.is_word("count") => name.clone(),
+        [Token::Word(name), Token::Op(eq), count, Token::Open, Token::Close] if eq == "=" && count.is_word("count") => name.clone(),
         _ => return None,
     };
     let keys = tokens[by + 1..]
@@ -151,10 +137,7 @@ fn column(name: &str, kind: &str) -> Value {
 }
 
 fn column_type(field: &str) -> &'static str {
-    FIELDS
-        .iter()
-        .find(|(name, _)| name.eq_ignore_ascii_case(field))
-        .map_or("STRING", |(_, kind)| kind)
+    FIELDS.iter().find(|(name, _)| name.eq_ignore_ascii_case(field)).map_or("STRING", |(_, kind)| kind)
 }
 
 /// The value of a PowerQuery field on an event (`null` for fields outside [`FIELDS`]).
@@ -181,15 +164,8 @@ fn field(event: &DvEvent, name: &str) -> Value {
 }
 
 fn raw(events: &[DvEvent]) -> (Vec<Value>, Vec<Vec<Value>>) {
-    let columns = FIELDS
-        .iter()
-        .map(|(name, kind)| column(name, kind))
-        .collect();
-    let rows = events
-        .iter()
-        .rev()
-        .map(|event| FIELDS.iter().map(|(name, _)| field(event, name)).collect())
-        .collect();
+    let columns = FIELDS.iter().map(|(name, kind)| column(name, kind)).collect();
+    let rows = events.iter().rev().map(|event| FIELDS.iter().map(|(name, _)| field(event, name)).collect()).collect();
     (columns, rows)
 }
 
@@ -197,19 +173,11 @@ fn grouped(events: &[DvEvent], group: &Group) -> (Vec<Value>, Vec<Vec<Value>>) {
     let mut counts: BTreeMap<String, (Vec<Value>, u64)> = BTreeMap::new();
     for event in events {
         let key: Vec<Value> = group.keys.iter().map(|k| field(event, k)).collect();
-        counts
-            .entry(Value::from(key.clone()).to_string())
-            .or_insert((key, 0))
-            .1 += 1;
+        counts.entry(Value::from(key.clone()).to_string()).or_insert((key, 0)).1 += 1;
     }
     let mut counted: Vec<(Vec<Value>, u64)> = counts.into_values().collect();
     counted.sort_by_key(|(_, count)| std::cmp::Reverse(*count));
-    let columns = group
-        .keys
-        .iter()
-        .map(|k| column(k, column_type(k)))
-        .chain([column(&group.count_name, "INTEGER")])
-        .collect();
+    let columns = group.keys.iter().map(|k| column(k, column_type(k))).chain([column(&group.count_name, "INTEGER")]).collect();
     let rows = counted
         .into_iter()
         .map(|(mut key, count)| {
@@ -239,11 +207,7 @@ fn answer(query_id: &str, run: &QueryRun<PqTable>, timing: &Timing) -> Result<Va
     }}))
 }
 
-pub async fn start(
-    State(state): State<AppState>,
-    caller: Caller,
-    body: Bytes,
-) -> Result<Json<Value>, ApiError> {
+pub async fn start(State(state): State<AppState>, caller: Caller, body: Bytes) -> Result<Json<Value>, ApiError> {
     let request = QueryRequest::from_json(&json_object(&body)?)?;
     let pipeline = Pipeline::parse(&request.query);
     let events = request.events(&state.world(), &caller, &pipeline.filter)?;
@@ -256,21 +220,13 @@ pub async fn start(
     Ok(Json(answer))
 }
 
-pub async fn ping(
-    State(state): State<AppState>,
-    caller: Caller,
-    RawQuery(raw): RawQuery,
-) -> Result<Json<Value>, ApiError> {
+pub async fn ping(State(state): State<AppState>, caller: Caller, RawQuery(raw): RawQuery) -> Result<Json<Value>, ApiError> {
     let params = Params::parse(raw.as_deref());
     let query_id = params.get("queryId");
     let mut jobs = state.jobs();
     let timing = jobs.timing;
     let run = lookup(&mut jobs.pq_queries, query_id.clone(), &caller)?;
-    Ok(Json(answer(
-        query_id.unwrap_or_default().trim(),
-        run,
-        &timing,
-    )?))
+    Ok(Json(answer(query_id.unwrap_or_default().trim(), run, &timing)?))
 }
 
 #[cfg(test)]
@@ -279,9 +235,7 @@ mod tests {
 
     #[test]
     fn parses_group_and_limit_stages() {
-        let p = Pipeline::parse(
-            r#"event.type = "DNS Resolved" | group n = count() by endpoint.name, event.type | limit 5"#,
-        );
+        let p = Pipeline::parse(r#"event.type = "DNS Resolved" | group n = count() by endpoint.name, event.type | limit 5"#);
         let group = p.group.unwrap();
         assert_eq!(group.keys, ["endpoint.name", "event.type"]);
         assert_eq!(group.count_name, "n");

@@ -39,11 +39,7 @@ impl Params {
         for (key, value) in filter {
             let text = match value {
                 Value::Null => continue,
-                Value::Array(items) => items
-                    .iter()
-                    .map(|item| scalar(key, item))
-                    .collect::<Result<Vec<_>, _>>()?
-                    .join(","),
+                Value::Array(items) => items.iter().map(|item| scalar(key, item)).collect::<Result<Vec<_>, _>>()?.join(","),
                 other => scalar(key, other)?,
             };
             pairs.push((key.clone(), text));
@@ -53,24 +49,13 @@ impl Params {
 
     /// The value for `key` (repeated keys joined with commas); `None` when absent or empty.
     pub fn get(&self, key: &str) -> Option<String> {
-        let values: Vec<&str> = self
-            .pairs
-            .iter()
-            .filter(|(k, v)| k == key && !v.is_empty())
-            .map(|(_, v)| v.as_str())
-            .collect();
+        let values: Vec<&str> = self.pairs.iter().filter(|(k, v)| k == key && !v.is_empty()).map(|(_, v)| v.as_str()).collect();
         (!values.is_empty()).then(|| values.join(","))
     }
 
     /// A csv array, items trimmed, empty items dropped.
     pub fn csv(&self, key: &str) -> Option<Vec<String>> {
-        let items: Vec<String> = self
-            .get(key)?
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-            .collect();
+        let items: Vec<String> = self.get(key)?.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect();
         (!items.is_empty()).then_some(items)
     }
 
@@ -80,10 +65,7 @@ impl Params {
             return Ok(None);
         };
         if let Some(bad) = items.iter().find(|item| !allowed.contains(&item.as_str())) {
-            return Err(ApiError::validation(format!(
-                "{key}: '{bad}' is not one of {}",
-                allowed.join(", ")
-            )));
+            return Err(ApiError::validation(format!("{key}: '{bad}' is not one of {}", allowed.join(", "))));
         }
         Ok(Some(items))
     }
@@ -95,11 +77,7 @@ impl Params {
         };
         items
             .iter()
-            .map(|item| {
-                parse_id(item).ok_or_else(|| {
-                    ApiError::validation(format!("{key}: '{item}' is not a valid id"))
-                })
-            })
+            .map(|item| parse_id(item).ok_or_else(|| ApiError::validation(format!("{key}: '{item}' is not a valid id"))))
             .collect::<Result<Vec<_>, _>>()
             .map(Some)
     }
@@ -109,25 +87,17 @@ impl Params {
         let Some(items) = self.csv(key) else {
             return Ok(None);
         };
-        items
-            .iter()
-            .map(|item| parse_bool(key, item))
-            .collect::<Result<Vec<_>, _>>()
-            .map(Some)
+        items.iter().map(|item| parse_bool(key, item)).collect::<Result<Vec<_>, _>>().map(Some)
     }
 
     pub fn bool(&self, key: &str) -> Result<Option<bool>, ApiError> {
-        self.get(key)
-            .map(|value| parse_bool(key, &value))
-            .transpose()
+        self.get(key).map(|value| parse_bool(key, &value)).transpose()
     }
 
     pub fn unsigned(&self, key: &str) -> Result<Option<u64>, ApiError> {
         self.get(key)
             .map(|value| {
-                value.trim().parse::<u64>().map_err(|_| {
-                    ApiError::validation(format!("{key}: '{value}' is not a non-negative integer"))
-                })
+                value.trim().parse::<u64>().map_err(|_| ApiError::validation(format!("{key}: '{value}' is not a non-negative integer")))
             })
             .transpose()
     }
@@ -135,9 +105,7 @@ impl Params {
     pub fn timestamp(&self, key: &str) -> Result<Option<Timestamp>, ApiError> {
         self.get(key)
             .map(|value| {
-                Timestamp::parse(&value).ok_or_else(|| {
-                    ApiError::validation(format!("{key}: '{value}' is not an ISO-8601 date-time"))
-                })
+                Timestamp::parse(&value).ok_or_else(|| ApiError::validation(format!("{key}: '{value}' is not an ISO-8601 date-time")))
             })
             .transpose()
     }
@@ -156,9 +124,7 @@ fn parse_bool(key: &str, text: &str) -> Result<bool, ApiError> {
     match text.trim() {
         "true" | "True" | "TRUE" => Ok(true),
         "false" | "False" | "FALSE" => Ok(false),
-        other => Err(ApiError::validation(format!(
-            "{key}: '{other}' is not a boolean"
-        ))),
+        other => Err(ApiError::validation(format!("{key}: '{other}' is not a boolean"))),
     }
 }
 
@@ -167,9 +133,7 @@ fn scalar(key: &str, value: &Value) -> Result<String, ApiError> {
         Value::String(s) => Ok(s.clone()),
         Value::Bool(b) => Ok(b.to_string()),
         Value::Number(n) => Ok(n.to_string()),
-        _ => Err(ApiError::validation(format!(
-            "filter.{key}: unsupported value"
-        ))),
+        _ => Err(ApiError::validation(format!("filter.{key}: unsupported value"))),
     }
 }
 
@@ -184,10 +148,7 @@ pub fn decode(text: &str) -> String {
                 out.push(b' ');
                 i += 1;
             }
-            b'%' => match (
-                bytes.get(i + 1).and_then(hex_value),
-                bytes.get(i + 2).and_then(hex_value),
-            ) {
+            b'%' => match (bytes.get(i + 1).and_then(hex_value), bytes.get(i + 2).and_then(hex_value)) {
                 (Some(high), Some(low)) => {
                     out.push(high * 16 + low);
                     i += 3;

@@ -24,13 +24,7 @@ pub struct RateLimiter {
 impl RateLimiter {
     /// Admits a call to `endpoint` by `user` at `now` when `interval` has passed since the last
     /// admitted one; otherwise answers 429 with the time left.
-    pub fn admit(
-        &mut self,
-        endpoint: &'static str,
-        user: Id,
-        interval: Duration,
-        now: Instant,
-    ) -> Result<(), ApiError> {
+    pub fn admit(&mut self, endpoint: &'static str, user: Id, interval: Duration, now: Instant) -> Result<(), ApiError> {
         if let Some(last) = self.last_admitted.get(&(endpoint, user)) {
             let waited = now.saturating_duration_since(*last);
             if waited < interval {
@@ -55,30 +49,15 @@ mod tests {
         let start = Instant::now();
         let minute = Duration::from_secs(60);
         assert!(limiter.admit("dv/init-query", Id(1), minute, start).is_ok());
-        let refused = limiter
-            .admit(
-                "dv/init-query",
-                Id(1),
-                minute,
-                start + Duration::from_millis(10_300),
-            )
-            .unwrap_err();
+        let refused = limiter.admit("dv/init-query", Id(1), minute, start + Duration::from_millis(10_300)).unwrap_err();
         assert_eq!(refused.status.as_u16(), 429);
         assert_eq!(refused.retry_after, Some(50));
         // Another token, another endpoint, or a zero interval are not limited.
         assert!(limiter.admit("dv/init-query", Id(2), minute, start).is_ok());
-        assert!(
-            limiter
-                .admit("dv/query-status", Id(1), minute, start)
-                .is_ok()
-        );
+        assert!(limiter.admit("dv/query-status", Id(1), minute, start).is_ok());
         assert!(limiter.admit("x", Id(1), Duration::ZERO, start).is_ok());
         assert!(limiter.admit("x", Id(1), Duration::ZERO, start).is_ok());
         // The refused call did not move the window.
-        assert!(
-            limiter
-                .admit("dv/init-query", Id(1), minute, start + minute)
-                .is_ok()
-        );
+        assert!(limiter.admit("dv/init-query", Id(1), minute, start + minute).is_ok());
     }
 }

@@ -56,25 +56,12 @@ const SCRIPTS: Listing = Listing {
     sort_fields: &["id", "scriptName", "scriptType", "createdAt", "updatedAt"],
     end_marker: EndMarker::Null,
 };
-const TASKS: Listing = Listing {
-    name: "remote-script-tasks",
-    max_limit: 1000,
-    sort_fields: &["id", "createdAt", "updatedAt"],
-    end_marker: EndMarker::Null,
-};
+const TASKS: Listing =
+    Listing { name: "remote-script-tasks", max_limit: 1000, sort_fields: &["id", "createdAt", "updatedAt"], end_marker: EndMarker::Null };
 const OS_TYPES: [&str; 3] = ["windows", "macos", "linux"];
 const SCRIPT_TYPES: [&str; 3] = ["artifactCollection", "dataCollection", "action"];
 const DESTINATIONS: [&str; 4] = ["SentinelCloud", "Local", "None", "SingularityXDR"];
-const TASK_STATUSES: [&str; 8] = [
-    "created",
-    "pending",
-    "in_progress",
-    "completed",
-    "failed",
-    "canceled",
-    "expired",
-    "partially_completed",
-];
+const TASK_STATUSES: [&str; 8] = ["created", "pending", "in_progress", "completed", "failed", "canceled", "expired", "partially_completed"];
 const MAX_TIMEOUT_SECONDS: u64 = 172_800;
 
 #[derive(Clone, Debug, Serialize)]
@@ -111,8 +98,7 @@ impl Script {
     }
 
     fn runs_on(&self, agent: &Agent) -> bool {
-        self.os_types.contains(&agent.os_type)
-            && self.scope_id.is_none_or(|a| a == agent.account_id)
+        self.os_types.contains(&agent.os_type) && self.scope_id.is_none_or(|a| a == agent.account_id)
     }
 }
 
@@ -157,17 +143,8 @@ impl ScriptTask {
     fn stage(&self, now: Instant, step: Duration) -> (Stage, Duration) {
         let elapsed = now.saturating_duration_since(self.created);
         if self.agent.is_active {
-            const ORDER: [Stage; 4] = [
-                Stage::Created,
-                Stage::Pending,
-                Stage::InProgress,
-                Stage::Completed,
-            ];
-            let steps = if step.is_zero() {
-                3
-            } else {
-                (elapsed.as_nanos() / step.as_nanos()).min(3) as u32
-            };
+            const ORDER: [Stage; 4] = [Stage::Created, Stage::Pending, Stage::InProgress, Stage::Completed];
+            let steps = if step.is_zero() { 3 } else { (elapsed.as_nanos() / step.as_nanos()).min(3) as u32 };
             return (ORDER[steps as usize], step * steps);
         }
         let expiry = self.timeout.max(step);
@@ -232,20 +209,13 @@ impl ScriptTask {
     }
 
     fn visible_to(&self, caller: &Caller) -> bool {
-        caller
-            .scope
-            .admits(self.agent.account_id, self.agent.site_id)
+        caller.scope.admits(self.agent.account_id, self.agent.site_id)
     }
 
     /// A pre-signed-looking link on another host (not served by the simulator).
     fn download_link(&self, signed_at: Timestamp) -> Value {
         let file_name = format!("{}_{}.zip", self.agent.computer_name, self.id);
-        let stamp: String = signed_at
-            .to_string()
-            .chars()
-            .filter(|c| c.is_ascii_alphanumeric())
-            .take(15)
-            .collect();
+        let stamp: String = signed_at.to_string().chars().filter(|c| c.is_ascii_alphanumeric()).take(15).collect();
         let url = format!(
             "https://s1-remote-ops-results.s3.us-east-1.amazonaws.example/{}/{}/{}/{file_name}\
              ?X-Amz-Algorithm=AWS4-HMAC-SHA256\
@@ -261,11 +231,7 @@ impl ScriptTask {
     }
 }
 
-pub async fn list(
-    State(state): State<AppState>,
-    caller: Caller,
-    RawQuery(raw): RawQuery,
-) -> Result<Json<Value>, ApiError> {
+pub async fn list(State(state): State<AppState>, caller: Caller, RawQuery(raw): RawQuery) -> Result<Json<Value>, ApiError> {
     let params = Params::parse(raw.as_deref());
     let page = PageRequest::parse(&params, &SCRIPTS)?;
     let os_types = params.csv_enum("osTypes", &OS_TYPES)?;
@@ -276,10 +242,7 @@ pub async fn list(
     // A site's scripts are its account's (and the global ones).
     let site_accounts: Option<Vec<Id>> = params.ids("siteIds")?.map(|sites| {
         let world = state.world();
-        sites
-            .iter()
-            .filter_map(|id| world.site(*id).map(|s| s.account_id))
-            .collect()
+        sites.iter().filter_map(|id| world.site(*id).map(|s| s.account_id)).collect()
     });
     let jobs = state.jobs();
     let items = jobs
@@ -289,13 +252,9 @@ pub async fn list(
             s.visible_to(caller.scope)
                 && allows(&ids, &s.id)
                 && allows(&script_types, &s.script_type)
-                && os_types
-                    .as_ref()
-                    .is_none_or(|wanted| s.os_types.iter().any(|os| wanted.contains(os)))
+                && os_types.as_ref().is_none_or(|wanted| s.os_types.iter().any(|os| wanted.contains(os)))
                 && contains_any(&query, [s.script_name.as_str(), &s.script_description])
-                && s.scope_id.is_none_or(|account| {
-                    allows(&account_ids, &account) && allows(&site_accounts, &account)
-                })
+                && s.scope_id.is_none_or(|account| allows(&account_ids, &account) && allows(&site_accounts, &account))
         })
         .map(|s| (s.id.0, s))
         .collect();
@@ -334,24 +293,15 @@ impl Order {
         };
         let timeout_seconds = match data.get("scriptRuntimeTimeoutSeconds") {
             None | Some(Value::Null) => None,
-            Some(value) => Some(
-                value
-                    .as_u64()
-                    .filter(|n| (1..=MAX_TIMEOUT_SECONDS).contains(n))
-                    .ok_or_else(|| {
-                        ApiError::validation(format!(
-                            "data.scriptRuntimeTimeoutSeconds must be an integer from 1 to {MAX_TIMEOUT_SECONDS}"
-                        ))
-                    })?,
-            ),
+            Some(value) => Some(value.as_u64().filter(|n| (1..=MAX_TIMEOUT_SECONDS).contains(n)).ok_or_else(|| {
+                ApiError::validation(format!("data.scriptRuntimeTimeoutSeconds must be an integer from 1 to {MAX_TIMEOUT_SECONDS}"))
+            })?),
         };
         let requires_approval = match data.get("requiresApproval") {
             None | Some(Value::Null) => false,
             Some(Value::Bool(b)) => *b,
             Some(_) => {
-                return Err(ApiError::validation(
-                    "data.requiresApproval must be a boolean",
-                ));
+                return Err(ApiError::validation("data.requiresApproval must be a boolean"));
             }
         };
         Ok(Order {
@@ -369,12 +319,7 @@ impl Order {
         let script = scripts
             .iter()
             .find(|s| s.id == self.script_id && s.visible_to(caller.scope))
-            .ok_or_else(|| {
-                ApiError::validation(format!(
-                    "data.scriptId: no script {} in your scope",
-                    self.script_id
-                ))
-            })?;
+            .ok_or_else(|| ApiError::validation(format!("data.scriptId: no script {} in your scope", self.script_id)))?;
         if script.input_required && self.input.is_none() {
             return Err(ApiError::validation(format!(
                 "data.inputParams is required by '{}': {}",
@@ -395,28 +340,16 @@ fn execute_answer(affected: usize, parent: Option<Id>, pending: Option<Id>) -> J
     }}))
 }
 
-pub async fn execute(
-    State(state): State<AppState>,
-    caller: Caller,
-    body: Bytes,
-) -> Result<Json<Value>, ApiError> {
+pub async fn execute(State(state): State<AppState>, caller: Caller, body: Bytes) -> Result<Json<Value>, ApiError> {
     caller.require_write()?;
     let (filter, data) = action_body(&body)?;
     let filter = AgentFilter::parse(&filter)?;
     let order = Order::parse(&data)?;
     let script = order.script(&state.jobs().scripts, &caller)?;
-    let timeout = Duration::from_secs(
-        order
-            .timeout_seconds
-            .unwrap_or(u64::from(script.script_runtime_timeout_seconds)),
-    );
+    let timeout = Duration::from_secs(order.timeout_seconds.unwrap_or(u64::from(script.script_runtime_timeout_seconds)));
     let mut world = state.world();
-    let targets: Vec<Agent> = select(&world, &caller, &filter)
-        .into_iter()
-        .map(|i| &world.agents[i])
-        .filter(|agent| script.runs_on(agent))
-        .cloned()
-        .collect();
+    let targets: Vec<Agent> =
+        select(&world, &caller, &filter).into_iter().map(|i| &world.agents[i]).filter(|agent| script.runs_on(agent)).cloned().collect();
     if order.requires_approval {
         return Ok(execute_answer(targets.len(), None, Some(world.new_id())));
     }
@@ -446,17 +379,11 @@ pub async fn execute(
     Ok(execute_answer(affected, Some(parent_task_id), None))
 }
 
-pub async fn status(
-    State(state): State<AppState>,
-    caller: Caller,
-    RawQuery(raw): RawQuery,
-) -> Result<Json<Value>, ApiError> {
+pub async fn status(State(state): State<AppState>, caller: Caller, RawQuery(raw): RawQuery) -> Result<Json<Value>, ApiError> {
     let params = Params::parse(raw.as_deref());
     let page = PageRequest::parse(&params, &TASKS)?;
     let parent = match params.get("parentTaskId") {
-        Some(text) => Some(parse_id(&text).ok_or_else(|| {
-            ApiError::validation(format!("parentTaskId: '{text}' is not a valid id"))
-        })?),
+        Some(text) => Some(parse_id(&text).ok_or_else(|| ApiError::validation(format!("parentTaskId: '{text}' is not a valid id")))?),
         None => None,
     };
     let ids = params.ids("ids")?;
@@ -484,20 +411,12 @@ pub async fn status(
             let status = item["status"].as_str().unwrap_or_default().to_string();
             allows(&statuses, &status)
         })
-        .map(|(id, item)| Keyed {
-            key: SortKey::from_json(item.get(&page.sort_by)),
-            id,
-            item,
-        })
+        .map(|(id, item)| Keyed { key: SortKey::from_json(item.get(&page.sort_by)), id, item })
         .collect();
     Ok(Json(page.envelope(keyed)))
 }
 
-pub async fn fetch_files(
-    State(state): State<AppState>,
-    caller: Caller,
-    body: Bytes,
-) -> Result<Json<Value>, ApiError> {
+pub async fn fetch_files(State(state): State<AppState>, caller: Caller, body: Bytes) -> Result<Json<Value>, ApiError> {
     caller.require_write()?;
     let body = json_object(&body)?;
     let task_ids = match body.get("data") {
@@ -510,12 +429,7 @@ pub async fn fetch_files(
     let links: Vec<Value> = jobs
         .tasks
         .iter()
-        .filter(|t| {
-            task_ids.contains(&t.id)
-                && t.visible_to(&caller)
-                && t.is_cloud_output()
-                && t.stage(now, step).0 == Stage::Completed
-        })
+        .filter(|t| task_ids.contains(&t.id) && t.visible_to(&caller) && t.is_cloud_output() && t.stage(now, step).0 == Stage::Completed)
         .map(|t| t.download_link(signed_at))
         .collect();
     Ok(Json(json!({"data": {"download_links": links}})))

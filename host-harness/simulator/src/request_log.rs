@@ -22,14 +22,7 @@ use std::path::Path;
 use std::sync::Mutex;
 
 const REDACTED: &str = "<redacted>";
-const SECRET_KEYS: [&str; 6] = [
-    "apitoken",
-    "token",
-    "password",
-    "apikey",
-    "secret",
-    "authorization",
-];
+const SECRET_KEYS: [&str; 6] = ["apitoken", "token", "password", "apikey", "secret", "authorization"];
 /// Bodies above this are refused with a 400 (the console's own limits are not documented).
 const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 
@@ -60,17 +53,11 @@ pub struct RequestLog {
 
 impl RequestLog {
     pub fn entries(&self) -> Vec<RecordedRequest> {
-        self.entries
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+        self.entries.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     pub fn clear(&self) {
-        self.entries
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clear();
+        self.entries.lock().unwrap_or_else(|p| p.into_inner()).clear();
     }
 
     /// Starts mirroring requests to `path` (created or truncated), one JSON line per request.
@@ -99,20 +86,14 @@ impl RequestLog {
                 tracing::warn!(%error, "simulator: could not append to the request log file");
             }
         }
-        self.entries
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(entry);
+        self.entries.lock().unwrap_or_else(|p| p.into_inner()).push(entry);
     }
 }
 
 /// Middleware: buffers the body, runs the request, records it with the answered status.
 pub async fn record(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let (parts, body) = request.into_parts();
-    let header = parts
-        .headers
-        .get(AUTHORIZATION)
-        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    let header = parts.headers.get(AUTHORIZATION).map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
     let token_name = {
         let world = state.world();
         auth::authenticate(&world, header.as_deref()).map(|u| u.token_name.to_string())
@@ -125,11 +106,7 @@ pub async fn record(State(state): State<AppState>, request: Request, next: Next)
             .pairs
             .into_iter()
             .map(|(k, v)| {
-                let v = if is_secret_key(&k) {
-                    REDACTED.to_string()
-                } else {
-                    scrub(&v)
-                };
+                let v = if is_secret_key(&k) { REDACTED.to_string() } else { scrub(&v) };
                 (k, v)
             })
             .collect(),
@@ -142,11 +119,9 @@ pub async fn record(State(state): State<AppState>, request: Request, next: Next)
     let response = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
         Ok(bytes) => {
             entry.body = redact_body(&bytes);
-            next.run(Request::from_parts(parts, Body::from(bytes)))
-                .await
+            next.run(Request::from_parts(parts, Body::from(bytes))).await
         }
-        Err(_) => super::errors::ApiError::validation("request body unreadable or too large")
-            .into_response(),
+        Err(_) => super::errors::ApiError::validation("request body unreadable or too large").into_response(),
     };
     entry.status = response.status().as_u16();
     tracing::debug!(method = %entry.method, path = %entry.path, status = entry.status, "simulator request");
@@ -156,11 +131,7 @@ pub async fn record(State(state): State<AppState>, request: Request, next: Next)
 
 fn redact_authorization(header: &str) -> String {
     match header.trim().split_once(' ') {
-        Some((scheme, _))
-            if ["ApiToken", "Token", "Bearer"]
-                .iter()
-                .any(|s| s.eq_ignore_ascii_case(scheme)) =>
-        {
+        Some((scheme, _)) if ["ApiToken", "Token", "Bearer"].iter().any(|s| s.eq_ignore_ascii_case(scheme)) => {
             format!("{scheme} {REDACTED}")
         }
         _ => REDACTED.to_string(),
@@ -173,9 +144,7 @@ fn is_secret_key(key: &str) -> bool {
 
 /// Replaces every known token appearing in `text`.
 fn scrub(text: &str) -> String {
-    tokens::ALL
-        .iter()
-        .fold(text.to_string(), |acc, token| acc.replace(token, REDACTED))
+    tokens::ALL.iter().fold(text.to_string(), |acc, token| acc.replace(token, REDACTED))
 }
 
 fn redact_raw_query(raw: &str) -> String {
@@ -205,11 +174,7 @@ fn redact_json(value: Value) -> Value {
         Value::Object(map) => Value::Object(
             map.into_iter()
                 .map(|(k, v)| {
-                    let v = if is_secret_key(&k) && !v.is_null() {
-                        Value::String(REDACTED.into())
-                    } else {
-                        redact_json(v)
-                    };
+                    let v = if is_secret_key(&k) && !v.is_null() { Value::String(REDACTED.into()) } else { redact_json(v) };
                     (k, v)
                 })
                 .collect(),

@@ -20,12 +20,7 @@ impl Policy for Blocklist {
 }
 
 pub const KIND: PolicyKind = PolicyKind {
-    listing: Listing {
-        name: "restrictions",
-        max_limit: 1000,
-        sort_fields: &SORT_FIELDS,
-        end_marker: EndMarker::Null,
-    },
+    listing: Listing { name: "restrictions", max_limit: 1000, sort_fields: &SORT_FIELDS, end_marker: EndMarker::Null },
     types: &["black_hash"],
     extras: no_extras,
     items,

@@ -38,9 +38,7 @@ impl SplitMix64 {
 
     /// Lower-case hex digits.
     pub fn hex(&mut self, digits: usize) -> String {
-        (0..digits)
-            .map(|_| char::from_digit(self.below(16) as u32, 16).unwrap_or('0'))
-            .collect()
+        (0..digits).map(|_| char::from_digit(self.below(16) as u32, 16).unwrap_or('0')).collect()
     }
 
     /// `[A-Za-z0-9]` characters (registration tokens and the like).
@@ -53,7 +51,5 @@ impl SplitMix64 {
 /// FNV-1a 64: a stable hash (unlike `DefaultHasher`, whose output is not promised across releases)
 /// for cursor fingerprints and checksums.
 pub fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
-    })
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3))
 }

@@ -3,17 +3,14 @@
 
 use super::errors::ApiError;
 use super::state::AppState;
-use super::{
-    accounts, actions, activities, agents, alerts, groups, request_log, sites, system,
-    threat_actions, threats, users,
-};
+use super::{accounts, actions, activities, agents, alerts, groups, request_log, sites, system, threat_actions, threats, users};
 use axum::Router;
 use axum::http::{Method, Uri};
 use axum::routing::{get, post};
 // Blocklist, exclusions, hash verdicts and the threat/agent/group extras.
+use super::exclusions::Exclusions;
 use super::policy::{delete_items, get_items, post_items};
 use super::restrictions::Blocklist;
-use super::exclusions::Exclusions;
 use super::{agent_extras, group_actions, hashes, threat_extras};
 use axum::routing::put;
 // Deep Visibility, PowerQuery and remote scripts.
@@ -27,10 +24,7 @@ pub fn router(state: AppState) -> Router {
         .route(&p("system/status"), get(system::status))
         .route(&p("system/info"), get(system::info))
         .route(&p("user"), get(users::current_user))
-        .route(
-            &p("users/api-token-details"),
-            post(users::api_token_details),
-        )
+        .route(&p("users/api-token-details"), post(users::api_token_details))
         .route(&p("accounts"), get(accounts::list))
         .route(&p("accounts/{id}"), get(accounts::get))
         .route(&p("sites"), get(sites::list))
@@ -41,64 +35,27 @@ pub fn router(state: AppState) -> Router {
         .route(&p("agents/count"), get(agents::count))
         .route(&p("agents/actions/{action}"), post(actions::run))
         .route(&p("threats"), get(threats::list))
-        .route(
-            &p("threats/mitigate/{action}"),
-            post(threat_actions::mitigate),
-        )
-        .route(
-            &p("threats/analyst-verdict"),
-            post(threat_actions::analyst_verdict),
-        )
+        .route(&p("threats/mitigate/{action}"), post(threat_actions::mitigate))
+        .route(&p("threats/analyst-verdict"), post(threat_actions::analyst_verdict))
         .route(&p("threats/incident"), post(threat_actions::incident))
-        .route(
-            &p("threats/external-ticket-id"),
-            post(threat_actions::external_ticket_id),
-        )
+        .route(&p("threats/external-ticket-id"), post(threat_actions::external_ticket_id))
         .route(&p("threats/notes"), post(threat_actions::add_note))
         .route(&p("threats/{id}/notes"), get(threat_actions::notes))
         .route(&p("threats/{id}/timeline"), get(threat_actions::timeline))
         .route(&p("activities"), get(activities::list))
         .route(&p("activities/types"), get(activities::types))
         .route(&p("cloud-detection/alerts"), get(alerts::list))
-        .route(
-            &p("cloud-detection/alerts/analyst-verdict"),
-            post(alerts::analyst_verdict),
-        )
-        .route(
-            &p("cloud-detection/alerts/incident"),
-            post(alerts::incident),
-        )
-        .route(
-            &p("restrictions"),
-            get(get_items::<Blocklist>)
-                .post(post_items::<Blocklist>)
-                .delete(delete_items::<Blocklist>),
-        )
-        .route(
-            &p("exclusions"),
-            get(get_items::<Exclusions>)
-                .post(post_items::<Exclusions>)
-                .delete(delete_items::<Exclusions>),
-        )
+        .route(&p("cloud-detection/alerts/analyst-verdict"), post(alerts::analyst_verdict))
+        .route(&p("cloud-detection/alerts/incident"), post(alerts::incident))
+        .route(&p("restrictions"), get(get_items::<Blocklist>).post(post_items::<Blocklist>).delete(delete_items::<Blocklist>))
+        .route(&p("exclusions"), get(get_items::<Exclusions>).post(post_items::<Exclusions>).delete(delete_items::<Exclusions>))
         .route(&p("hashes/{hash}/verdict"), get(hashes::get_verdict))
-        .route(
-            &p("threats/{id}/explore/events"),
-            get(threat_extras::explore_events),
-        )
-        .route(
-            &p("threats/add-to-blacklist"),
-            post(threat_extras::add_to_blacklist),
-        )
+        .route(&p("threats/{id}/explore/events"), get(threat_extras::explore_events))
+        .route(&p("threats/add-to-blacklist"), post(threat_extras::add_to_blacklist))
         .route(&p("threats/fetch-file"), post(threat_extras::fetch_file))
-        .route(
-            &p("groups/{id}/move-agents"),
-            put(group_actions::move_agents),
-        )
+        .route(&p("groups/{id}/move-agents"), put(group_actions::move_agents))
         .route(&p("agents/applications"), get(agent_extras::applications))
-        .route(
-            &p("agents/{id}/actions/fetch-files"),
-            post(agent_extras::fetch_files),
-        )
+        .route(&p("agents/{id}/actions/fetch-files"), post(agent_extras::fetch_files))
         .route(&p("dv/init-query"), post(dv::init_query))
         .route(&p("dv/query-status"), get(dv::query_status))
         .route(&p("dv/events"), get(dv::events))
@@ -111,10 +68,7 @@ pub fn router(state: AppState) -> Router {
         .route(&p("remote-scripts/fetch-files"), post(scripts::fetch_files))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            request_log::record,
-        ))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), request_log::record))
         .layer(axum::middleware::from_fn_with_state(state.clone(), slow_link))
         .with_state(state)
 }

@@ -57,20 +57,13 @@ const ACCOUNTS: [AccountSpec; 2] = [
     },
 ];
 
-const FIRST_NAMES: [&str; 12] = [
-    "james", "maria", "wei", "fatima", "olga", "diego", "aiko", "liam", "noor", "sven", "grace",
-    "tomas",
-];
-const LAST_NAMES: [&str; 12] = [
-    "smith", "garcia", "chen", "khan", "ivanova", "lopez", "tanaka", "murphy", "haddad", "berg",
-    "okafor", "novak",
-];
+const FIRST_NAMES: [&str; 12] = ["james", "maria", "wei", "fatima", "olga", "diego", "aiko", "liam", "noor", "sven", "grace", "tomas"];
+const LAST_NAMES: [&str; 12] =
+    ["smith", "garcia", "chen", "khan", "ivanova", "lopez", "tanaka", "murphy", "haddad", "berg", "okafor", "novak"];
 
 pub fn build(seed: u64, agent_count: usize, started_at: Timestamp) -> World {
     let mut rng = SplitMix64::new(seed);
-    let mut ids = IdSequence {
-        next: 1_800_000_000_000_000_000 + rng.below(1 << 50),
-    };
+    let mut ids = IdSequence { next: 1_800_000_000_000_000_000 + rng.below(1 << 50) };
     let r = REFERENCE_TIME;
     let creator_id = ids.take(&mut rng);
     let creator = "Simulated Seeder".to_string();
@@ -80,9 +73,7 @@ pub fn build(seed: u64, agent_count: usize, started_at: Timestamp) -> World {
     let mut groups = Vec::new();
     for (account_index, spec) in ACCOUNTS.iter().enumerate() {
         let account_id = ids.take(&mut rng);
-        let created = r
-            .plus_days(-rng.between(700, 900))
-            .plus_micros(jitter(&mut rng));
+        let created = r.plus_days(-rng.between(700, 900)).plus_micros(jitter(&mut rng));
         let total_licenses = 3000;
         accounts.push(Account {
             id: account_id,
@@ -110,9 +101,7 @@ pub fn build(seed: u64, agent_count: usize, started_at: Timestamp) -> World {
         for (site_in_account, site_name) in spec.sites.iter().enumerate() {
             let site_index = sites.len();
             let site_id = ids.take(&mut rng);
-            let site_created = created
-                .plus_days(rng.between(1, 30))
-                .plus_micros(jitter(&mut rng));
+            let site_created = created.plus_days(rng.between(1, 30)).plus_micros(jitter(&mut rng));
             let site_licenses = 1500;
             sites.push(Site {
                 id: site_id,
@@ -167,11 +156,7 @@ pub fn build(seed: u64, agent_count: usize, started_at: Timestamp) -> World {
                 let name = *rng.pick(&["Windows Laptops", "Linux Servers", "Stale Agents"]);
                 (name.to_string(), Some(format!("{name} filter")))
             } else {
-                (
-                    rng.pick(&["Servers", "Finance", "Engineering", "Kiosks"])
-                        .to_string(),
-                    None,
-                )
+                (rng.pick(&["Servers", "Finance", "Engineering", "Kiosks"]).to_string(), None)
             };
             let second_created = group_created.plus_days(rng.between(1, 100));
             groups.push(Group {
@@ -183,11 +168,7 @@ pub fn build(seed: u64, agent_count: usize, started_at: Timestamp) -> World {
                 is_default: false,
                 inherits: !dynamic,
                 total_agents: 0,
-                filter_id: if dynamic {
-                    Some(ids.take(&mut rng))
-                } else {
-                    None
-                },
+                filter_id: if dynamic { Some(ids.take(&mut rng)) } else { None },
                 filter_name,
                 description: Some("Seeded by the simulator".into()),
                 creator: creator.clone(),
@@ -206,26 +187,10 @@ pub fn build(seed: u64, agent_count: usize, started_at: Timestamp) -> World {
     for index in 0..agent_count {
         let site_index = rng.below(sites.len() as u64) as usize;
         let site = &sites[site_index];
-        let account_index = accounts
-            .iter()
-            .position(|a| a.id == site.account_id)
-            .unwrap_or(0);
+        let account_index = accounts.iter().position(|a| a.id == site.account_id).unwrap_or(0);
         let site_groups: Vec<&Group> = groups.iter().filter(|g| g.site_id == site.id).collect();
-        let group = if rng.chance(65) {
-            site_groups[0]
-        } else {
-            site_groups[site_groups.len() - 1]
-        };
-        agents.push(agent(
-            &mut rng,
-            &mut ids,
-            index,
-            &accounts[account_index],
-            site,
-            site_index,
-            group,
-            &ACCOUNTS[account_index],
-        ));
+        let group = if rng.chance(65) { site_groups[0] } else { site_groups[site_groups.len() - 1] };
+        agents.push(agent(&mut rng, &mut ids, index, &accounts[account_index], site, site_index, group, &ACCOUNTS[account_index]));
     }
 
     let mut world = World {
@@ -268,13 +233,7 @@ fn licenses(total: usize) -> Value {
     })
 }
 
-fn users(
-    rng: &mut SplitMix64,
-    ids: &mut IdSequence,
-    accounts: &[Account],
-    sites: &[Site],
-    now: Timestamp,
-) -> Vec<User> {
+fn users(rng: &mut SplitMix64, ids: &mut IdSequence, accounts: &[Account], sites: &[Site], now: Timestamp) -> Vec<User> {
     let admin_role = ids.take(rng);
     let viewer_role = ids.take(rng);
     let first_account = accounts[0].id;
@@ -283,17 +242,7 @@ fn users(
     // (name, token, email, full name, role, scope, source, created days ago, expires in micros)
     // Expiries sit 3 hours past a whole day, so "days left" read from a second-precision `Date`
     // header stays exact however slowly a test runs.
-    type UserSpec = (
-        &'static str,
-        &'static str,
-        &'static str,
-        &'static str,
-        Role,
-        Scope,
-        &'static str,
-        i64,
-        i64,
-    );
+    type UserSpec = (&'static str, &'static str, &'static str, &'static str, Role, Scope, &'static str, i64, i64);
     let specs: [UserSpec; 6] = [
         (
             "admin",
@@ -345,10 +294,7 @@ fn users(
             "sam.siteadmin@acme.example",
             "Sam SiteAdmin",
             Role::Admin,
-            Scope::Site {
-                account: first_account,
-                site: first_site,
-            },
+            Scope::Site { account: first_account, site: first_site },
             "mgmt",
             20,
             150 * MICROS_PER_DAY + 3 * hours,
@@ -367,42 +313,24 @@ fn users(
     ];
     specs
         .into_iter()
-        .map(
-            |(
+        .map(|(token_name, token, email, full_name, role, scope, source, created_days_ago, expires_in)| {
+            let joined = REFERENCE_TIME.plus_days(-rng.between(200, 600)).plus_micros(jitter(rng));
+            User {
                 token_name,
                 token,
-                email,
-                full_name,
+                id: ids.take(rng),
+                email: email.into(),
+                full_name: full_name.into(),
                 role,
+                role_id: if role == Role::Admin { admin_role } else { viewer_role },
                 scope,
                 source,
-                created_days_ago,
-                expires_in,
-            )| {
-                let joined = REFERENCE_TIME
-                    .plus_days(-rng.between(200, 600))
-                    .plus_micros(jitter(rng));
-                User {
-                    token_name,
-                    token,
-                    id: ids.take(rng),
-                    email: email.into(),
-                    full_name: full_name.into(),
-                    role,
-                    role_id: if role == Role::Admin {
-                        admin_role
-                    } else {
-                        viewer_role
-                    },
-                    scope,
-                    source,
-                    token_created_at: now.plus_days(-created_days_ago),
-                    token_expires_at: now.plus_micros(expires_in),
-                    date_joined: joined,
-                    last_login: REFERENCE_TIME.plus_micros(-jitter(rng)),
-                }
-            },
-        )
+                token_created_at: now.plus_days(-created_days_ago),
+                token_expires_at: now.plus_micros(expires_in),
+                date_joined: joined,
+                last_login: REFERENCE_TIME.plus_micros(-jitter(rng)),
+            }
+        })
         .collect()
 }
 
@@ -431,74 +359,45 @@ fn agent(
         (_, 75..=89) => "macos",
         _ => "linux",
     };
-    let (os_name, os_revision, versions, latest, iface, installer, model) =
-        match (os_type, machine_type) {
-            ("windows", "server") => (
-                *rng.pick(&[
-                    "Windows Server 2022 Standard",
-                    "Windows Server 2019 Datacenter",
-                ]),
-                *rng.pick(&["20348", "17763"]),
-                &["24.1.4.257", "23.4.6.347"][..],
-                "24.1.4.257",
-                "Ethernet0",
-                ".msi",
-                *rng.pick(&["VMware Virtual Platform", "PowerEdge R650"]),
-            ),
-            ("windows", _) => (
-                *rng.pick(&[
-                    "Windows 11 Pro",
-                    "Windows 11 Enterprise",
-                    "Windows 10 Enterprise",
-                ]),
-                *rng.pick(&["22631", "26100", "19045"]),
-                &["24.1.4.257", "23.4.6.347", "23.3.3.264"][..],
-                "24.1.4.257",
-                if machine_type == "laptop" {
-                    "Wi-Fi"
-                } else {
-                    "Ethernet"
-                },
-                ".exe",
-                *rng.pick(&[
-                    "Latitude 7440",
-                    "ThinkPad T14 Gen 3",
-                    "HP EliteDesk 800 G6",
-                    "OptiPlex 7090",
-                ]),
-            ),
-            ("macos", _) => (
-                *rng.pick(&["macOS Sonoma", "macOS Sequoia"]),
-                *rng.pick(&["14.4.1 (23E224)", "15.1 (24B83)"]),
-                &["24.1.3.7200", "23.4.2.7364"][..],
-                "24.1.3.7200",
-                "en0",
-                ".pkg",
-                *rng.pick(&["MacBookPro18,3", "MacBookAir10,1", "Mac14,3"]),
-            ),
-            _ => (
-                *rng.pick(&[
-                    "Ubuntu 22.04.4 LTS",
-                    "Red Hat Enterprise Linux 9.3",
-                    "Debian GNU/Linux 12",
-                ]),
-                *rng.pick(&[
-                    "5.15.0-105-generic",
-                    "5.14.0-362.8.1.el9_3.x86_64",
-                    "6.1.0-18-amd64",
-                ]),
-                &["24.1.2.6", "23.4.2.14"][..],
-                "24.1.2.6",
-                "eth0",
-                *rng.pick(&[".deb", ".rpm"]),
-                *rng.pick(&["VMware Virtual Platform", "KVM", "PowerEdge R650"]),
-            ),
-        };
-    let os_arch = if os_type == "macos" && rng.chance(60) {
-        "ARM64"
-    } else {
-        "64 bit"
+    let (os_name, os_revision, versions, latest, iface, installer, model) = match (os_type, machine_type) {
+        ("windows", "server") => (
+            *rng.pick(&["Windows Server 2022 Standard", "Windows Server 2019 Datacenter"]),
+            *rng.pick(&["20348", "17763"]),
+            &["24.1.4.257", "23.4.6.347"][..],
+            "24.1.4.257",
+            "Ethernet0",
+            ".msi",
+            *rng.pick(&["VMware Virtual Platform", "PowerEdge R650"]),
+        ),
+        ("windows", _) => (
+            *rng.pick(&["Windows 11 Pro", "Windows 11 Enterprise", "Windows 10 Enterprise"]),
+            *rng.pick(&["22631", "26100", "19045"]),
+            &["24.1.4.257", "23.4.6.347", "23.3.3.264"][..],
+            "24.1.4.257",
+            if machine_type == "laptop" { "Wi-Fi" } else { "Ethernet" },
+            ".exe",
+            *rng.pick(&["Latitude 7440", "ThinkPad T14 Gen 3", "HP EliteDesk 800 G6", "OptiPlex 7090"]),
+        ),
+        ("macos", _) => (
+            *rng.pick(&["macOS Sonoma", "macOS Sequoia"]),
+            *rng.pick(&["14.4.1 (23E224)", "15.1 (24B83)"]),
+            &["24.1.3.7200", "23.4.2.7364"][..],
+            "24.1.3.7200",
+            "en0",
+            ".pkg",
+            *rng.pick(&["MacBookPro18,3", "MacBookAir10,1", "Mac14,3"]),
+        ),
+        _ => (
+            *rng.pick(&["Ubuntu 22.04.4 LTS", "Red Hat Enterprise Linux 9.3", "Debian GNU/Linux 12"]),
+            *rng.pick(&["5.15.0-105-generic", "5.14.0-362.8.1.el9_3.x86_64", "6.1.0-18-amd64"]),
+            &["24.1.2.6", "23.4.2.14"][..],
+            "24.1.2.6",
+            "eth0",
+            *rng.pick(&[".deb", ".rpm"]),
+            *rng.pick(&["VMware Virtual Platform", "KVM", "PowerEdge R650"]),
+        ),
     };
+    let os_arch = if os_type == "macos" && rng.chance(60) { "ARM64" } else { "64 bit" };
     let agent_version = rng.pick(versions).to_string();
     let is_decommissioned = rng.chance(1);
     let is_active = !is_decommissioned && rng.chance(90);
@@ -510,34 +409,17 @@ fn agent(
     } else {
         r.plus_days(-rng.between(3, 90)).plus_micros(-jitter(rng))
     };
-    let updated_at = r
-        .plus_micros(-rng.between(0, 30 * MICROS_PER_DAY))
-        .max(registered_at);
+    let updated_at = r.plus_micros(-rng.between(0, 30 * MICROS_PER_DAY)).max(registered_at);
     let (scan_status, scan_started_at, scan_finished_at, scan_aborted_at) = match rng.below(100) {
         0..=69 => {
             let started = r.plus_days(-rng.between(1, 40)).plus_micros(jitter(rng));
-            (
-                "finished",
-                Some(started),
-                Some(started.plus_micros(rng.between(1, 3) * 3600 * MICROS_PER_SECOND)),
-                None,
-            )
+            ("finished", Some(started), Some(started.plus_micros(rng.between(1, 3) * 3600 * MICROS_PER_SECOND)), None)
         }
         70..=89 => ("none", None, None, None),
-        90..=94 => (
-            "started",
-            Some(r.plus_micros(-rng.between(60, 7200) * MICROS_PER_SECOND)),
-            None,
-            None,
-        ),
+        90..=94 => ("started", Some(r.plus_micros(-rng.between(60, 7200) * MICROS_PER_SECOND)), None, None),
         _ => {
             let started = r.plus_days(-rng.between(1, 20)).plus_micros(jitter(rng));
-            (
-                "aborted",
-                Some(started),
-                None,
-                Some(started.plus_micros(rng.between(60, 3600) * MICROS_PER_SECOND)),
-            )
+            ("aborted", Some(started), None, Some(started.plus_micros(rng.between(60, 3600) * MICROS_PER_SECOND)))
         }
     };
     let n = index + 1;
@@ -549,11 +431,8 @@ fn agent(
     let computer_name = format!("{prefix}-{}-{n:04}", account.code);
     let octet2 = 10 + site_index;
     let inet = format!("10.{octet2}.{}.{}", (index / 250) % 256, index % 250 + 2);
-    let external_ip = if machine_type == "laptop" {
-        format!("198.51.100.{}", rng.between(1, 254))
-    } else {
-        format!("203.0.113.{}", 10 + site_index)
-    };
+    let external_ip =
+        if machine_type == "laptop" { format!("198.51.100.{}", rng.between(1, 254)) } else { format!("203.0.113.{}", 10 + site_index) };
     let mac: Vec<String> = (0..6).map(|_| rng.hex(2)).collect();
     let user = match (machine_type, os_type) {
         ("server", "windows") => "Administrator".to_string(),
@@ -591,17 +470,8 @@ fn agent(
         is_uninstalled: false,
         is_pending_uninstall: false,
         infected,
-        active_threats: if infected {
-            rng.between(1, 3) as u32
-        } else {
-            0
-        },
-        network_status: if rng.chance(2) {
-            "disconnected"
-        } else {
-            "connected"
-        }
-        .into(),
+        active_threats: if infected { rng.between(1, 3) as u32 } else { 0 },
+        network_status: if rng.chance(2) { "disconnected" } else { "connected" }.into(),
         scan_status: scan_status.into(),
         scan_started_at,
         scan_finished_at,
@@ -628,37 +498,18 @@ fn agent(
             id: interface_id,
             name: iface.into(),
             inet: vec![inet],
-            inet6: vec![format!(
-                "fe80::{}:{}:{}:{}",
-                rng.hex(4),
-                rng.hex(4),
-                rng.hex(4),
-                rng.hex(4)
-            )],
+            inet6: vec![format!("fe80::{}:{}:{}:{}", rng.hex(4), rng.hex(4), rng.hex(4), rng.hex(4))],
             physical: mac.join(":"),
         }],
         encrypted_applications: rng.chance(30),
         operational_state: "na".into(),
-        user_actions_needed: if rng.chance(3) {
-            vec!["reboot_needed".into()]
-        } else {
-            vec![]
-        },
-        missing_permissions: if os_type == "macos" && rng.chance(10) {
-            vec!["user_action_needed_fda".into()]
-        } else {
-            vec![]
-        },
+        user_actions_needed: if rng.chance(3) { vec!["reboot_needed".into()] } else { vec![] },
+        missing_permissions: if os_type == "macos" && rng.chance(10) { vec!["user_action_needed_fda".into()] } else { vec![] },
         threat_reboot_required: false,
         network_quarantine_enabled: false,
         firewall_enabled: rng.chance(70),
         location_enabled: rng.chance(50),
-        ranger_status: if rng.chance(50) {
-            "Enabled"
-        } else {
-            "NotApplicable"
-        }
-        .into(),
+        ranger_status: if rng.chance(50) { "Enabled" } else { "NotApplicable" }.into(),
         ranger_version: None,
         tags,
         external_id: String::new(),
@@ -676,9 +527,7 @@ fn agent(
         },
         cloud_providers: json!({}),
         detection_state: None,
-        apps_vulnerability_status: rng
-            .pick(&["up_to_date", "patch_required", "not_applicable"])
-            .to_string(),
+        apps_vulnerability_status: rng.pick(&["up_to_date", "patch_required", "not_applicable"]).to_string(),
         pending_status: None,
     }
 }

@@ -22,55 +22,19 @@ pub const RESTRICTIONS: usize = 20;
 pub const EXCLUSIONS: usize = 20;
 
 /// `(type, osType, value, mode, pathExclusionType)`; an empty value is a random SHA1.
-pub type ExclusionSpec = (
-    &'static str,
-    &'static str,
-    &'static str,
-    Option<&'static str>,
-    Option<&'static str>,
-);
+pub type ExclusionSpec = (&'static str, &'static str, &'static str, Option<&'static str>, Option<&'static str>);
 
 pub const EXCLUSION_SPECS: [ExclusionSpec; 10] = [
-    (
-        "path",
-        "windows",
-        "C:\\Program Files\\Veeam\\Backup\\",
-        Some("disable_in_process_monitor"),
-        Some("subfolders"),
-    ),
+    ("path", "windows", "C:\\Program Files\\Veeam\\Backup\\", Some("disable_in_process_monitor"), Some("subfolders")),
     ("white_hash", "windows", "", None, None),
     ("certificate", "windows", "Acme Software Ltd", None, None),
-    (
-        "path",
-        "linux",
-        "/opt/splunkforwarder/bin/splunkd",
-        Some("suppress"),
-        Some("file"),
-    ),
+    ("path", "linux", "/opt/splunkforwarder/bin/splunkd", Some("suppress"), Some("file")),
     ("file_type", "windows", "LOG", None, None),
     ("browser", "windows", "Chrome", None, None),
-    (
-        "path",
-        "macos",
-        "/Applications/Docker.app/",
-        Some("disable_all_monitors"),
-        Some("folder"),
-    ),
+    ("path", "macos", "/Applications/Docker.app/", Some("disable_all_monitors"), Some("folder")),
     ("white_hash", "linux", "", None, None),
-    (
-        "certificate",
-        "macos",
-        "Developer ID Application: Globex Industries (GX4K2M9Q7T)",
-        None,
-        None,
-    ),
-    (
-        "path",
-        "windows",
-        "C:\\ProgramData\\Backup Agent\\agent.exe",
-        Some("suppress"),
-        Some("file"),
-    ),
+    ("certificate", "macos", "Developer ID Application: Globex Industries (GX4K2M9Q7T)", None, None),
+    ("path", "windows", "C:\\ProgramData\\Backup Agent\\agent.exe", Some("suppress"), Some("file")),
 ];
 
 /// Every level, widest first: Global, the accounts, the sites, the groups.
@@ -82,48 +46,28 @@ fn levels(world: &World) -> Vec<Vec<Node>> {
     nodes.filter_map(|n| n.path(world)).collect()
 }
 
-fn restriction(
-    world: &World,
-    rng: &mut SplitMix64,
-    k: usize,
-    levels: &[Vec<Node>],
-    admin: &(Id, String),
-) -> (Draft, Vec<Node>) {
+fn restriction(world: &World, rng: &mut SplitMix64, k: usize, levels: &[Vec<Node>], admin: &(Id, String)) -> (Draft, Vec<Node>) {
     if k.is_multiple_of(3) {
         let threat = &world.threats[(k * 37 + 11) % world.threats.len()];
         let agent = &threat.agent_realtime_info;
-        let node = if k.is_multiple_of(2) {
-            Node::Site(agent.site_id)
-        } else {
-            Node::Group(agent.group_id)
-        };
+        let node = if k.is_multiple_of(2) { Node::Site(agent.site_id) } else { Node::Group(agent.group_id) };
         let draft = Draft {
             item_type: "black_hash".into(),
             value: threat.threat_info.sha1.clone(),
             os_type: agent.agent_os_type.clone(),
-            description: Some(format!(
-                "Blocked from threat {}",
-                threat.threat_info.threat_name
-            )),
+            description: Some(format!("Blocked from threat {}", threat.threat_info.threat_name)),
             source: "action_from_threat".into(),
             extras: Default::default(),
             user: Some(admin.clone()),
             imported: false,
         };
-        return (
-            draft,
-            node.path(world).unwrap_or_else(|| vec![Node::Tenant]),
-        );
+        return (draft, node.path(world).unwrap_or_else(|| vec![Node::Tenant]));
     }
     let source = *rng.pick(&["user", "user", "cloud", "catalog"]);
     let value = rng.hex(40);
     let draft = Draft {
         item_type: "black_hash".into(),
-        value: if k % 7 == 4 {
-            value.to_uppercase()
-        } else {
-            value
-        },
+        value: if k % 7 == 4 { value.to_uppercase() } else { value },
         os_type: rng.pick(&OS_TYPES).to_string(),
         description: Some(format!("Known bad file #{k} ({source})")),
         source: source.into(),
@@ -134,21 +78,12 @@ fn restriction(
     (draft, levels[k % levels.len()].clone())
 }
 
-fn exclusion(
-    rng: &mut SplitMix64,
-    k: usize,
-    levels: &[Vec<Node>],
-    admin: &(Id, String),
-) -> (Draft, Vec<Node>) {
+fn exclusion(rng: &mut SplitMix64, k: usize, levels: &[Vec<Node>], admin: &(Id, String)) -> (Draft, Vec<Node>) {
     let (item_type, os_type, value, mode, path_type) = EXCLUSION_SPECS[k % EXCLUSION_SPECS.len()];
     let data = json!({"mode": mode, "pathExclusionType": path_type});
     let draft = Draft {
         item_type: item_type.into(),
-        value: if value.is_empty() {
-            rng.hex(40)
-        } else {
-            value.into()
-        },
+        value: if value.is_empty() { rng.hex(40) } else { value.into() },
         os_type: os_type.into(),
         description: Some(format!("Seeded {item_type} exclusion #{k}")),
         source: "user".into(),
@@ -167,9 +102,8 @@ pub fn populate(world: &mut World) {
     let levels = levels(world);
     let admin = (world.users[0].id, world.users[0].full_name.clone());
     let r = world.reference_time;
-    let mut times: Vec<Timestamp> = (0..RESTRICTIONS + EXCLUSIONS)
-        .map(|_| r.plus_micros(-rng.between(MICROS_PER_SECOND, 180 * MICROS_PER_DAY)))
-        .collect();
+    let mut times: Vec<Timestamp> =
+        (0..RESTRICTIONS + EXCLUSIONS).map(|_| r.plus_micros(-rng.between(MICROS_PER_SECOND, 180 * MICROS_PER_DAY))).collect();
     times.sort();
     let mut next = world.next_id;
     for (n, at) in times.into_iter().enumerate() {

@@ -197,11 +197,7 @@ pub fn build(world: &World) -> Vec<Script> {
                 None => None,
             };
             let created_at = REFERENCE_TIME.plus_days(-spec.created_days_ago);
-            let extension = if spec.os_types == ["windows"] {
-                "ps1"
-            } else {
-                "sh"
-            };
+            let extension = if spec.os_types == ["windows"] { "ps1" } else { "sh" };
             Some(Script {
                 id: Id(spec.id),
                 script_name: spec.name.into(),
@@ -212,12 +208,7 @@ pub fn build(world: &World) -> Vec<Script> {
                 input_example: spec.input_example.map(str::to_string),
                 script_runtime_timeout_seconds: spec.timeout_seconds,
                 version: format!("1.{}", spec.created_days_ago % 7),
-                scope_level: if account.is_some() {
-                    "account"
-                } else {
-                    "global"
-                }
-                .into(),
+                scope_level: if account.is_some() { "account" } else { "global" }.into(),
                 scope_id: account.map(|a| a.id),
                 scope_name: account.map(|a| a.name.clone()),
                 created_at,

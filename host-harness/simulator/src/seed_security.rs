@@ -30,42 +30,18 @@ const THREAT_NAMES: [&str; 12] = [
     "AdobeUpdater.app",
     "bootstrap.sh",
 ];
-const CLASSIFICATIONS: [&str; 7] = [
-    "Malware",
-    "Ransomware",
-    "Trojan",
-    "PUA",
-    "Infostealer",
-    "Exploit",
-    "Hacktool",
-];
+const CLASSIFICATIONS: [&str; 7] = ["Malware", "Ransomware", "Trojan", "PUA", "Infostealer", "Exploit", "Hacktool"];
 const RULES: [(&str, &str, &str); 6] = [
-    (
-        "Suspicious PowerShell download",
-        "High",
-        "SrcProcCmdLine ContainsCIS \"DownloadString\"",
-    ),
-    (
-        "LSASS memory access",
-        "Critical",
-        "TgtProcName = \"lsass.exe\" AND EventType = \"Open Remote Process Handle\"",
-    ),
+    ("Suspicious PowerShell download", "High", "SrcProcCmdLine ContainsCIS \"DownloadString\""),
+    ("LSASS memory access", "Critical", "TgtProcName = \"lsass.exe\" AND EventType = \"Open Remote Process Handle\""),
     (
         "Office spawning shell",
         "Medium",
         "SrcProcName In (\"winword.exe\",\"excel.exe\") AND TgtProcName In (\"cmd.exe\",\"powershell.exe\")",
     ),
     ("New scheduled task", "Low", "EventType = \"Task Register\""),
-    (
-        "Curl to raw IP",
-        "Medium",
-        "SrcProcName = \"curl\" AND DstIP Exists",
-    ),
-    (
-        "Shadow copy deletion",
-        "Critical",
-        "SrcProcCmdLine ContainsCIS \"vssadmin delete shadows\"",
-    ),
+    ("Curl to raw IP", "Medium", "SrcProcName = \"curl\" AND DstIP Exists"),
+    ("Shadow copy deletion", "Critical", "SrcProcCmdLine ContainsCIS \"vssadmin delete shadows\""),
 ];
 
 struct Ids<'r> {
@@ -97,16 +73,11 @@ pub fn populate(world: &mut World) {
         return;
     }
     let mut id_rng = SplitMix64::new(rng.next_u64());
-    let mut ids = Ids {
-        next: start,
-        rng: &mut id_rng,
-    };
+    let mut ids = Ids { next: start, rng: &mut id_rng };
     let r = world.reference_time;
 
     // Threats, oldest first.
-    let mut created: Vec<Timestamp> = (0..THREATS)
-        .map(|_| r.plus_micros(-rng.between(MICROS_PER_SECOND, 90 * MICROS_PER_DAY)))
-        .collect();
+    let mut created: Vec<Timestamp> = (0..THREATS).map(|_| r.plus_micros(-rng.between(MICROS_PER_SECOND, 90 * MICROS_PER_DAY))).collect();
     created.sort();
     let mut drafts: Vec<(Timestamp, DraftActivity)> = Vec::new();
     for (n, created_at) in created.into_iter().enumerate() {
@@ -114,23 +85,9 @@ pub fn populate(world: &mut World) {
         let id = ids.take();
         let threat = threat(&mut rng, &mut ids, n, id, created_at, &agent, r);
         let name = threat.threat_info.threat_name.clone();
-        let detected = if threat.threat_info.confidence_level == "malicious" {
-            types::MALICIOUS_THREAT
-        } else {
-            types::SUSPICIOUS_THREAT
-        };
+        let detected = if threat.threat_info.confidence_level == "malicious" { types::MALICIOUS_THREAT } else { types::SUSPICIOUS_THREAT };
         let on_threat = |activity_type: u32, at: Timestamp, data: Value, text: String| {
-            (
-                at,
-                DraftActivity {
-                    activity_type,
-                    text,
-                    data,
-                    agent: Some(agent.id),
-                    threat: Some(id),
-                    user: None,
-                },
-            )
+            (at, DraftActivity { activity_type, text, data, agent: Some(agent.id), threat: Some(id), user: None })
         };
         drafts.push(on_threat(
             detected,
@@ -141,11 +98,7 @@ pub fn populate(world: &mut World) {
         let span = (threat.threat_info.updated_at.0 - created_at.0).max(1);
         for report in &threat.mitigation_status {
             let action = report["action"].as_str().unwrap_or("kill");
-            let code = if action == "quarantine" {
-                types::MITIGATION_QUARANTINE
-            } else {
-                types::MITIGATION_KILL
-            };
+            let code = if action == "quarantine" { types::MITIGATION_QUARANTINE } else { types::MITIGATION_KILL };
             drafts.push(on_threat(
                 code,
                 created_at.plus_micros(rng.between(1, 5) * MICROS_PER_SECOND),
@@ -160,12 +113,7 @@ pub fn populate(world: &mut World) {
                 id: ids.take(),
                 text: format!(
                     "Looked at {name}; {}",
-                    rng.pick(&[
-                        "benign installer?",
-                        "escalated to IR",
-                        "user confirmed download",
-                        "reimaging"
-                    ])
+                    rng.pick(&["benign installer?", "escalated to IR", "user confirmed download", "reimaging"])
                 ),
                 creator: user.full_name.clone(),
                 creator_id: user.id,
@@ -207,36 +155,12 @@ pub fn populate(world: &mut World) {
         let agent = &world.agents[rng.below(world.agents.len() as u64) as usize];
         let user = &world.users[rng.below(world.users.len() as u64) as usize];
         let (activity_type, text, on_agent) = match rng.below(100) {
-            0..=19 => (
-                types::USER_LOGGED_IN,
-                format!("{} logged in", user.full_name),
-                false,
-            ),
-            20..=49 => (
-                types::SCAN_FINISHED,
-                format!("Scan finished on {}", agent.computer_name),
-                true,
-            ),
-            50..=64 => (
-                types::SCAN_STARTED,
-                format!("Scan started on {}", agent.computer_name),
-                true,
-            ),
-            65..=79 => (
-                types::AGENT_REGISTERED,
-                format!("{} registered", agent.computer_name),
-                true,
-            ),
-            80..=89 => (
-                types::AGENT_DISCONNECTED,
-                format!("{} disconnected {}", user.full_name, agent.computer_name),
-                true,
-            ),
-            _ => (
-                types::AGENT_CONNECTED,
-                format!("{} reconnected {}", user.full_name, agent.computer_name),
-                true,
-            ),
+            0..=19 => (types::USER_LOGGED_IN, format!("{} logged in", user.full_name), false),
+            20..=49 => (types::SCAN_FINISHED, format!("Scan finished on {}", agent.computer_name), true),
+            50..=64 => (types::SCAN_STARTED, format!("Scan started on {}", agent.computer_name), true),
+            65..=79 => (types::AGENT_REGISTERED, format!("{} registered", agent.computer_name), true),
+            80..=89 => (types::AGENT_DISCONNECTED, format!("{} disconnected {}", user.full_name, agent.computer_name), true),
+            _ => (types::AGENT_CONNECTED, format!("{} reconnected {}", user.full_name, agent.computer_name), true),
         };
         let data = if on_agent {
             json!({"computerName": agent.computer_name, "username": user.full_name})
@@ -251,9 +175,7 @@ pub fn populate(world: &mut World) {
                 data,
                 agent: on_agent.then_some(agent.id),
                 threat: None,
-                user: (!on_agent
-                    || activity_type == types::AGENT_DISCONNECTED
-                    || activity_type == types::AGENT_CONNECTED)
+                user: (!on_agent || activity_type == types::AGENT_DISCONNECTED || activity_type == types::AGENT_CONNECTED)
                     .then_some(user.id),
             },
         ));
@@ -261,20 +183,11 @@ pub fn populate(world: &mut World) {
     drafts.sort_by_key(|(at, _)| *at);
     for (at, draft) in drafts {
         let id = ids.take();
-        let agent = draft
-            .agent
-            .and_then(|a| world.agents.iter().find(|x| x.id == a));
+        let agent = draft.agent.and_then(|a| world.agents.iter().find(|x| x.id == a));
         world.activities.push(Activity {
             id,
             activity_type: draft.activity_type,
-            activity_uuid: format!(
-                "{}-{}-{}-{}-{}",
-                rng.hex(8),
-                rng.hex(4),
-                rng.hex(4),
-                rng.hex(4),
-                rng.hex(12)
-            ),
+            activity_uuid: format!("{}-{}-{}-{}-{}", rng.hex(8), rng.hex(4), rng.hex(4), rng.hex(4), rng.hex(12)),
             primary_description: draft.text,
             secondary_description: agent.map(|a| a.computer_name.clone()),
             description: None,
@@ -299,9 +212,7 @@ pub fn populate(world: &mut World) {
 
     // Alerts, oldest first.
     let rule_ids: Vec<Id> = RULES.iter().map(|_| ids.take()).collect();
-    let mut created: Vec<Timestamp> = (0..ALERTS)
-        .map(|_| r.plus_micros(-rng.between(MICROS_PER_SECOND, 30 * MICROS_PER_DAY)))
-        .collect();
+    let mut created: Vec<Timestamp> = (0..ALERTS).map(|_| r.plus_micros(-rng.between(MICROS_PER_SECOND, 30 * MICROS_PER_DAY))).collect();
     created.sort();
     for created_at in created {
         let agent = &world.agents[rng.below(world.agents.len() as u64) as usize];
@@ -318,9 +229,7 @@ pub fn populate(world: &mut World) {
             85..=94 => "FALSE_POSITIVE",
             _ => "SUSPICIOUS",
         };
-        let updated_at = created_at
-            .plus_micros(rng.below(3 * MICROS_PER_DAY as u64) as i64)
-            .min(r);
+        let updated_at = created_at.plus_micros(rng.below(3 * MICROS_PER_DAY as u64) as i64).min(r);
         let process = *rng.pick(&["powershell.exe", "cmd.exe", "winword.exe", "curl", "bash"]);
         world.alerts.push(Alert {
             alert_info: AlertInfo {
@@ -367,7 +276,12 @@ pub fn populate(world: &mut World) {
                 "isDecommissioned": agent.is_decommissioned, "infected": agent.infected,
             }),
             source_process_info: process_info(&mut rng, process, created_at, &agent.last_logged_in_user_name),
-            source_parent_process_info: process_info(&mut rng, "explorer.exe", created_at.plus_micros(-3_600 * MICROS_PER_SECOND), &agent.last_logged_in_user_name),
+            source_parent_process_info: process_info(
+                &mut rng,
+                "explorer.exe",
+                created_at.plus_micros(-3_600 * MICROS_PER_SECOND),
+                &agent.last_logged_in_user_name,
+            ),
             target_process_info: json!({"tgtProcName": null, "tgtFilePath": null}),
             container_info: json!({}),
             kubernetes_info: json!({}),
@@ -398,15 +312,7 @@ fn process_info(rng: &mut SplitMix64, name: &str, started: Timestamp, user: &str
 }
 
 #[allow(clippy::too_many_arguments)]
-fn threat(
-    rng: &mut SplitMix64,
-    ids: &mut Ids<'_>,
-    n: usize,
-    id: Id,
-    created_at: Timestamp,
-    agent: &Agent,
-    r: Timestamp,
-) -> Threat {
+fn threat(rng: &mut SplitMix64, ids: &mut Ids<'_>, n: usize, id: Id, created_at: Timestamp, agent: &Agent, r: Timestamp) -> Threat {
     let file = *rng.pick(&THREAT_NAMES);
     let confidence = match rng.below(100) {
         0..=69 => "malicious",
@@ -431,9 +337,7 @@ fn threat(
     } else {
         "not_mitigated"
     };
-    let updated_at = created_at
-        .plus_micros(rng.below((r.0 - created_at.0).max(1) as u64) as i64)
-        .min(r);
+    let updated_at = created_at.plus_micros(rng.below((r.0 - created_at.0).max(1) as u64) as i64).min(r);
     let user = agent.last_logged_in_user_name.clone();
     let file_path = match agent.os_type.as_str() {
         "windows" | "windows_legacy" => {
@@ -443,15 +347,7 @@ fn threat(
         _ => format!("/tmp/{file}"),
     };
     let mitigation_reports = if mitigation == "mitigated" {
-        ["kill", "quarantine"]
-            .iter()
-            .map(|action| {
-                report(
-                    action,
-                    created_at.plus_micros(rng.between(1, 5) * MICROS_PER_SECOND),
-                )
-            })
-            .collect()
+        ["kill", "quarantine"].iter().map(|action| report(action, created_at.plus_micros(rng.between(1, 5) * MICROS_PER_SECOND))).collect()
     } else {
         Vec::new()
     };
@@ -463,9 +359,7 @@ fn threat(
             threat_id: id,
             threat_name: file.into(),
             classification: rng.pick(&CLASSIFICATIONS).to_string(),
-            classification_source: rng
-                .pick(&["Cloud", "Behavioral", "Static", "Engine"])
-                .to_string(),
+            classification_source: rng.pick(&["Cloud", "Behavioral", "Static", "Engine"]).to_string(),
             confidence_level: confidence.into(),
             analyst_verdict: verdict.into(),
             analyst_verdict_description: display_case(verdict),
@@ -480,29 +374,18 @@ fn threat(
             file_path,
             file_size: rng.between(2_000, 40_000_000) as u64,
             file_extension: extension.to_uppercase(),
-            file_extension_type: if extension.is_empty() {
-                "None"
-            } else {
-                "Executable"
-            }
-            .into(),
+            file_extension_type: if extension.is_empty() { "None" } else { "Executable" }.into(),
             file_verification_type: "NotSigned".into(),
             publisher_name: String::new(),
             is_valid_certificate: false,
             process_user: format!("{}\\{user}", agent.domain),
-            originator_process: rng
-                .pick(&["explorer.exe", "chrome.exe", "outlook.exe", "bash"])
-                .to_string(),
+            originator_process: rng.pick(&["explorer.exe", "chrome.exe", "outlook.exe", "bash"]).to_string(),
             storyline: rng.hex(16).to_uppercase(),
             collection_id: ids.take(),
             detection_type: if rng.chance(60) { "static" } else { "dynamic" }.into(),
             engines: vec!["SentinelOne Cloud".into()],
-            detection_engines: vec![
-                json!({"key": "sentinelone_cloud", "title": "SentinelOne Cloud"}),
-            ],
-            initiated_by: rng
-                .pick(&["agent_policy", "full_disk_scan", "star_active"])
-                .to_string(),
+            detection_engines: vec![json!({"key": "sentinelone_cloud", "title": "SentinelOne Cloud"})],
+            initiated_by: rng.pick(&["agent_policy", "full_disk_scan", "star_active"]).to_string(),
             initiated_by_description: "Agent Policy".into(),
             identified_at: created_at.plus_micros(-rng.between(0, 2) * MICROS_PER_SECOND),
             created_at,

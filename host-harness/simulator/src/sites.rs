@@ -36,11 +36,7 @@ const LISTING: Listing = Listing {
     end_marker: EndMarker::Empty,
 };
 
-pub async fn list(
-    State(state): State<AppState>,
-    caller: Caller,
-    RawQuery(raw): RawQuery,
-) -> Result<Json<Value>, ApiError> {
+pub async fn list(State(state): State<AppState>, caller: Caller, RawQuery(raw): RawQuery) -> Result<Json<Value>, ApiError> {
     let params = Params::parse(raw.as_deref());
     let page_request = PageRequest::parse(&params, &LISTING)?;
     let mut account_ids = params.ids("accountIds")?;
@@ -74,10 +70,7 @@ pub async fn list(
         "activeLicenses": matching.iter().map(|s| s.active_licenses).sum::<usize>(),
         "totalLicenses": matching.iter().map(|s| s.total_licenses).sum::<usize>(),
     });
-    let keyed = keyed_by_field(
-        matching.into_iter().map(|s| (s.id.0, s)).collect(),
-        &page_request.sort_by,
-    );
+    let keyed = keyed_by_field(matching.into_iter().map(|s| (s.id.0, s)).collect(), &page_request.sort_by);
     let page = page_request.paginate(keyed);
     Ok(Json(json!({
         "data": {"sites": page.items, "allSites": all_sites},
@@ -85,11 +78,7 @@ pub async fn list(
     })))
 }
 
-pub async fn get(
-    State(state): State<AppState>,
-    caller: Caller,
-    id: Result<Path<String>, PathRejection>,
-) -> Result<Json<Value>, ApiError> {
+pub async fn get(State(state): State<AppState>, caller: Caller, id: Result<Path<String>, PathRejection>) -> Result<Json<Value>, ApiError> {
     let id = id.map(|Path(id)| id).unwrap_or_default();
     let mut world = state.world();
     world.refresh_counts();

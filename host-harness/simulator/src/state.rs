@@ -19,15 +19,11 @@ impl AppState {
     /// Locks the world. A poisoned lock (a panicking test thread) still yields the data: the world is
     /// plain data with no invariants a half-finished update could break badly.
     pub fn world(&self) -> MutexGuard<'_, World> {
-        self.world
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.world.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Locks the background work (same poisoning rule). Take it after the world, never before.
     pub fn jobs(&self) -> MutexGuard<'_, Jobs> {
-        self.jobs
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.jobs.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }

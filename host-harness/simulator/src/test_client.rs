@@ -22,18 +22,12 @@ impl Reply {
 
     /// The first header of that name (case-insensitive).
     pub(super) fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 
     /// `errors[0].detail` of an error envelope (empty when absent).
     pub(super) fn detail(&self) -> String {
-        self.json()["errors"][0]["detail"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string()
+        self.json()["errors"][0]["detail"].as_str().unwrap_or_default().to_string()
     }
 }
 
@@ -41,31 +35,16 @@ impl Reply {
 /// query under [`PREFIX`] (`agents?limit=5`), or an absolute path when it starts with `/`. The
 /// token goes in `Authorization: ApiToken …`; the body (normally JSON) is sent as is, with a
 /// content type and length on every method but a body-less `GET`.
-pub(super) fn request(
-    sim: &Simulator,
-    method: &str,
-    target: &str,
-    token: Option<&str>,
-    body: Option<&str>,
-) -> Reply {
+pub(super) fn request(sim: &Simulator, method: &str, target: &str, token: Option<&str>, body: Option<&str>) -> Reply {
     let address = sim.base_url().trim_start_matches("http://").to_string();
     let mut stream = TcpStream::connect(&address).expect("connect");
-    let path = if target.starts_with('/') {
-        target.to_string()
-    } else {
-        format!("{PREFIX}/{target}")
-    };
-    let mut head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\nAccept: application/json\r\n"
-    );
+    let path = if target.starts_with('/') { target.to_string() } else { format!("{PREFIX}/{target}") };
+    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\nAccept: application/json\r\n");
     if let Some(token) = token {
         head.push_str(&format!("Authorization: ApiToken {token}\r\n"));
     }
     if method != "GET" || body.is_some() {
-        head.push_str(&format!(
-            "Content-Type: application/json\r\nContent-Length: {}\r\n",
-            body.unwrap_or("").len()
-        ));
+        head.push_str(&format!("Content-Type: application/json\r\nContent-Length: {}\r\n", body.unwrap_or("").len()));
     }
     head.push_str("\r\n");
     stream.write_all(head.as_bytes()).unwrap();
@@ -75,31 +54,12 @@ pub(super) fn request(
     let text = String::from_utf8(raw).unwrap();
     let (head, body) = text.split_once("\r\n\r\n").expect("header end");
     let mut lines = head.lines();
-    let status = lines
-        .next()
-        .unwrap()
-        .split(' ')
-        .nth(1)
-        .unwrap()
-        .parse()
-        .unwrap();
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
-        .collect();
-    let chunked = headers
-        .iter()
-        .any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"));
-    let body = if chunked {
-        dechunk(body)
-    } else {
-        body.to_string()
-    };
-    Reply {
-        status,
-        headers,
-        body,
-    }
+    let status = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
+    let headers: Vec<(String, String)> =
+        lines.filter_map(|l| l.split_once(':')).map(|(k, v)| (k.trim().to_string(), v.trim().to_string())).collect();
+    let chunked = headers.iter().any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"));
+    let body = if chunked { dechunk(body) } else { body.to_string() };
+    Reply { status, headers, body }
 }
 
 /// Joins the chunks of a `Transfer-Encoding: chunked` body.
@@ -126,20 +86,10 @@ pub(super) fn post(sim: &Simulator, target: &str, token: Option<&str>, body: &Va
 
 /// One authenticated request with an optional JSON body; answers the status and the JSON body
 /// (`null` when the body is empty; panics when it is not JSON).
-pub(super) fn request_json(
-    sim: &Simulator,
-    method: &str,
-    target: &str,
-    token: &str,
-    body: Option<&Value>,
-) -> (u16, Value) {
+pub(super) fn request_json(sim: &Simulator, method: &str, target: &str, token: &str, body: Option<&Value>) -> (u16, Value) {
     let body = body.map(Value::to_string);
     let reply = request(sim, method, target, Some(token), body.as_deref());
-    let json = if reply.body.is_empty() {
-        Value::Null
-    } else {
-        reply.json()
-    };
+    let json = if reply.body.is_empty() { Value::Null } else { reply.json() };
     (reply.status, json)
 }
 
@@ -155,12 +105,7 @@ pub(super) fn put_json(sim: &Simulator, target: &str, token: &str, body: &Value)
     request_json(sim, "PUT", target, token, Some(body))
 }
 
-pub(super) fn delete_json(
-    sim: &Simulator,
-    target: &str,
-    token: &str,
-    body: &Value,
-) -> (u16, Value) {
+pub(super) fn delete_json(sim: &Simulator, target: &str, token: &str, body: &Value) -> (u16, Value) {
     request_json(sim, "DELETE", target, token, Some(body))
 }
 
@@ -176,9 +121,7 @@ pub(super) fn encode(value: &str) -> String {
     value
         .bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -186,10 +129,7 @@ pub(super) fn encode(value: &str) -> String {
 
 /// A simulator with `agents` agents and the default options.
 pub(super) fn start(agents: usize) -> Simulator {
-    start_with(SimulatorOptions {
-        agents,
-        ..SimulatorOptions::default()
-    })
+    start_with(SimulatorOptions { agents, ..SimulatorOptions::default() })
 }
 
 pub(super) fn start_with(options: SimulatorOptions) -> Simulator {

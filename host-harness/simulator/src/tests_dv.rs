@@ -34,18 +34,11 @@ fn dv_body(query: &str) -> Value {
 fn init(sim: &Simulator, token: &str, body: Value) -> String {
     let reply = post(sim, "dv/init-query", Some(token), &body);
     assert_eq!(reply.status, 200, "{}", reply.body);
-    reply.json()["data"]["queryId"]
-        .as_str()
-        .unwrap()
-        .to_string()
+    reply.json()["data"]["queryId"].as_str().unwrap().to_string()
 }
 
 fn status(sim: &Simulator, query_id: &str) -> Value {
-    let reply = get(
-        sim,
-        &format!("dv/query-status?queryId={query_id}"),
-        tokens::ADMIN,
-    );
+    let reply = get(sim, &format!("dv/query-status?queryId={query_id}"), tokens::ADMIN);
     assert_eq!(reply.status, 200, "{}", reply.body);
     reply.json()["data"].clone()
 }
@@ -53,10 +46,7 @@ fn status(sim: &Simulator, query_id: &str) -> Value {
 /// Polls (every `pause`) until the query leaves RUNNING; returns its final state.
 fn wait_for(sim: &Simulator, query_id: &str, pause: Duration) -> String {
     for _ in 0..50 {
-        let state = status(sim, query_id)["responseState"]
-            .as_str()
-            .unwrap()
-            .to_string();
+        let state = status(sim, query_id)["responseState"].as_str().unwrap().to_string();
         if state != "RUNNING" {
             return state;
         }
@@ -93,23 +83,13 @@ fn finished_query(sim: &Simulator, query: &str) -> String {
 
 #[test]
 fn second_init_within_the_interval_is_429_with_retry_after_and_logged() {
-    let sim = start_with(SimulatorOptions {
-        dv_init_interval: Duration::from_secs(60),
-        ..fast()
-    });
+    let sim = start_with(SimulatorOptions { dv_init_interval: Duration::from_secs(60), ..fast() });
     init(&sim, tokens::ADMIN, dv_body("EventType = \"Login\""));
     let second = post(&sim, "dv/init-query", Some(tokens::ADMIN), &dv_body("x"));
     assert_eq!(second.status, 429, "{}", second.body);
     assert_eq!(second.json()["errors"][0]["code"], json!(4290010));
-    assert_eq!(
-        second.json()["errors"][0]["title"],
-        json!("Too Many Requests")
-    );
-    assert!(
-        second.detail().contains("dv/init-query"),
-        "{}",
-        second.detail()
-    );
+    assert_eq!(second.json()["errors"][0]["title"], json!("Too Many Requests"));
+    assert!(second.detail().contains("dv/init-query"), "{}", second.detail());
     let retry: u64 = second.header("retry-after").unwrap().parse().unwrap();
     assert!((58..=60).contains(&retry), "Retry-After {retry}");
     // Another token has its own budget; the 429 is in the request log.
@@ -120,28 +100,17 @@ fn second_init_within_the_interval_is_429_with_retry_after_and_logged() {
 
 #[test]
 fn status_polled_twice_within_a_second_is_429_with_retry_after_1() {
-    let sim = start_with(SimulatorOptions {
-        dv_status_interval: Duration::from_secs(1),
-        ..fast()
-    });
+    let sim = start_with(SimulatorOptions { dv_status_interval: Duration::from_secs(1), ..fast() });
     let query_id = init(&sim, tokens::ADMIN, dv_body("x"));
     status(&sim, &query_id);
-    let second = get(
-        &sim,
-        &format!("dv/query-status?queryId={query_id}"),
-        tokens::ADMIN,
-    );
+    let second = get(&sim, &format!("dv/query-status?queryId={query_id}"), tokens::ADMIN);
     assert_eq!(second.status, 429, "{}", second.body);
     assert_eq!(second.header("retry-after"), Some("1"));
 }
 
 #[test]
 fn status_polled_a_second_apart_reaches_finished_and_events_page_to_the_end_once() {
-    let sim = start_with(SimulatorOptions {
-        dv_status_interval: Duration::from_secs(1),
-        dv_query_duration: ms(1500),
-        ..fast()
-    });
+    let sim = start_with(SimulatorOptions { dv_status_interval: Duration::from_secs(1), dv_query_duration: ms(1500), ..fast() });
     let query_id = init(&sim, tokens::ADMIN, dv_body("EndpointName Exists"));
     let first = status(&sim, &query_id);
     assert_eq!(first["responseState"], json!("RUNNING"));
@@ -152,67 +121,31 @@ fn status_polled_a_second_apart_reaches_finished_and_events_page_to_the_end_once
     assert!(events.len() > 1000 && pages >= 2, "{} events", events.len());
     let ids: HashSet<&str> = events.iter().map(|e| e["id"].as_str().unwrap()).collect();
     assert_eq!(ids.len(), events.len());
-    let total = get(
-        &sim,
-        &format!("dv/events?queryId={query_id}"),
-        tokens::ADMIN,
-    );
-    assert_eq!(
-        total.json()["pagination"]["totalItems"],
-        json!(events.len())
-    );
+    let total = get(&sim, &format!("dv/events?queryId={query_id}"), tokens::ADMIN);
+    assert_eq!(total.json()["pagination"]["totalItems"], json!(events.len()));
     // Default order: createdAt ascending, every timestamp inside the range.
-    let times: Vec<&str> = events
-        .iter()
-        .map(|e| e["createdAt"].as_str().unwrap())
-        .collect();
+    let times: Vec<&str> = events.iter().map(|e| e["createdAt"].as_str().unwrap()).collect();
     assert!(times.windows(2).all(|w| w[0] <= w[1]));
     assert!(times.iter().all(|t| (FROM..TO).contains(t)));
 }
 
 #[test]
 fn events_before_the_query_finished_are_a_400() {
-    let sim = start_with(SimulatorOptions {
-        dv_query_duration: Duration::from_secs(30),
-        ..fast()
-    });
+    let sim = start_with(SimulatorOptions { dv_query_duration: Duration::from_secs(30), ..fast() });
     let query_id = init(&sim, tokens::ADMIN, dv_body("x"));
-    let reply = get(
-        &sim,
-        &format!("dv/events?queryId={query_id}"),
-        tokens::ADMIN,
-    );
+    let reply = get(&sim, &format!("dv/events?queryId={query_id}"), tokens::ADMIN);
     assert_eq!(reply.status, 400, "{}", reply.body);
-    assert!(
-        reply.detail().contains("still running"),
-        "{}",
-        reply.detail()
-    );
+    assert!(reply.detail().contains("still running"), "{}", reply.detail());
 }
 
 #[test]
 fn cancel_makes_the_status_query_cancelled() {
-    let sim = start_with(SimulatorOptions {
-        dv_query_duration: Duration::from_secs(30),
-        ..fast()
-    });
+    let sim = start_with(SimulatorOptions { dv_query_duration: Duration::from_secs(30), ..fast() });
     let query_id = init(&sim, tokens::ADMIN, dv_body("x"));
-    let reply = post(
-        &sim,
-        "dv/cancel-query",
-        Some(tokens::ADMIN),
-        &json!({"queryId": query_id}),
-    );
+    let reply = post(&sim, "dv/cancel-query", Some(tokens::ADMIN), &json!({"queryId": query_id}));
     assert_eq!(reply.json(), json!({"data": {"success": true}}));
-    assert_eq!(
-        status(&sim, &query_id)["responseState"],
-        json!("QUERY_CANCELLED")
-    );
-    let events = get(
-        &sim,
-        &format!("dv/events?queryId={query_id}"),
-        tokens::ADMIN,
-    );
+    assert_eq!(status(&sim, &query_id)["responseState"], json!("QUERY_CANCELLED"));
+    let events = get(&sim, &format!("dv/events?queryId={query_id}"), tokens::ADMIN);
     assert_eq!(events.status, 400);
 }
 
@@ -229,21 +162,12 @@ fn agent_name_query_matches_only_that_agent() {
 #[test]
 fn event_type_and_process_terms_narrow_and_nulls_fill_the_rest() {
     let sim = start_with(fast());
-    let query_id = finished_query(
-        &sim,
-        "EventType = \"Process Creation\" and ProcessName Contains \"EXE\"",
-    );
+    let query_id = finished_query(&sim, "EventType = \"Process Creation\" and ProcessName Contains \"EXE\"");
     let (events, _) = all_events(&sim, &query_id, tokens::ADMIN);
     assert!(!events.is_empty());
     for event in &events {
         assert_eq!(event["eventType"], json!("Process Creation"));
-        assert!(
-            event["processName"]
-                .as_str()
-                .unwrap()
-                .to_lowercase()
-                .contains("exe")
-        );
+        assert!(event["processName"].as_str().unwrap().to_lowercase().contains("exe"));
         assert!(event["sha1"].as_str().unwrap().len() == 40 && event["dnsRequest"].is_null());
         assert!(event["dstIp"].is_null() && event["srcPort"].is_null());
     }
@@ -252,11 +176,7 @@ fn event_type_and_process_terms_narrow_and_nulls_fill_the_rest() {
 #[test]
 fn init_limit_caps_the_events_and_nothing_matched_is_empty_results() {
     let sim = start_with(fast());
-    let query_id = init(
-        &sim,
-        tokens::ADMIN,
-        json!({"query": "x", "fromDate": FROM, "toDate": TO, "limit": 25}),
-    );
+    let query_id = init(&sim, tokens::ADMIN, json!({"query": "x", "fromDate": FROM, "toDate": TO, "limit": 25}));
     assert_eq!(wait_for(&sim, &query_id, ms(100)), "FINISHED");
     assert_eq!(all_events(&sim, &query_id, tokens::ADMIN).0.len(), 25);
     let empty = init(&sim, tokens::ADMIN, dv_body("AgentName = \"no-such-host\""));
@@ -270,51 +190,20 @@ fn init_validation_names_the_field() {
     let sim = start_with(fast());
     let cases = [
         (json!({"fromDate": FROM, "toDate": TO}), "query"),
-        (
-            json!({"query": " ", "fromDate": FROM, "toDate": TO}),
-            "query",
-        ),
-        (
-            json!({"query": "x", "fromDate": "yesterday", "toDate": TO}),
-            "fromDate",
-        ),
-        (
-            json!({"query": "x", "fromDate": TO, "toDate": FROM}),
-            "fromDate",
-        ),
-        (
-            json!({"query": "x", "fromDate": "2026-01-01T00:00:00Z", "toDate": TO}),
-            "toDate",
-        ),
-        (
-            json!({"query": "x", "fromDate": FROM, "toDate": TO, "limit": 0}),
-            "limit",
-        ),
-        (
-            json!({"query": "x", "fromDate": FROM, "toDate": TO, "limit": 100_001}),
-            "limit",
-        ),
-        (
-            json!({"query": "x", "fromDate": FROM, "toDate": TO, "queryType": ["bogus"]}),
-            "queryType",
-        ),
-        (
-            json!({"query": "x", "fromDate": FROM, "toDate": TO, "isVerbose": "yes"}),
-            "isVerbose",
-        ),
-        (
-            json!({"query": "x", "fromDate": FROM, "toDate": TO, "siteIds": ["12"]}),
-            "siteIds",
-        ),
+        (json!({"query": " ", "fromDate": FROM, "toDate": TO}), "query"),
+        (json!({"query": "x", "fromDate": "yesterday", "toDate": TO}), "fromDate"),
+        (json!({"query": "x", "fromDate": TO, "toDate": FROM}), "fromDate"),
+        (json!({"query": "x", "fromDate": "2026-01-01T00:00:00Z", "toDate": TO}), "toDate"),
+        (json!({"query": "x", "fromDate": FROM, "toDate": TO, "limit": 0}), "limit"),
+        (json!({"query": "x", "fromDate": FROM, "toDate": TO, "limit": 100_001}), "limit"),
+        (json!({"query": "x", "fromDate": FROM, "toDate": TO, "queryType": ["bogus"]}), "queryType"),
+        (json!({"query": "x", "fromDate": FROM, "toDate": TO, "isVerbose": "yes"}), "isVerbose"),
+        (json!({"query": "x", "fromDate": FROM, "toDate": TO, "siteIds": ["12"]}), "siteIds"),
     ];
     for (body, field) in cases {
         let reply = post(&sim, "dv/init-query", Some(tokens::ADMIN), &body);
         assert_eq!(reply.status, 400, "{body}: {}", reply.body);
-        assert!(
-            reply.detail().starts_with(field),
-            "{body}: {}",
-            reply.detail()
-        );
+        assert!(reply.detail().starts_with(field), "{body}: {}", reply.detail());
     }
 }
 
@@ -340,63 +229,31 @@ fn site_admin_queries_only_its_site_and_cannot_name_another() {
 fn unknown_or_foreign_query_ids_are_404_and_a_missing_one_400() {
     let sim = start_with(fast());
     let query_id = init(&sim, tokens::ADMIN, dv_body("x"));
-    let foreign = get(
-        &sim,
-        &format!("dv/query-status?queryId={query_id}"),
-        tokens::VIEWER,
-    );
+    let foreign = get(&sim, &format!("dv/query-status?queryId={query_id}"), tokens::VIEWER);
     assert_eq!(foreign.status, 404, "{}", foreign.body);
-    assert_eq!(
-        get(&sim, "dv/query-status?queryId=q00", tokens::ADMIN).status,
-        404
-    );
+    assert_eq!(get(&sim, "dv/query-status?queryId=q00", tokens::ADMIN).status, 404);
     assert_eq!(get(&sim, "dv/query-status", tokens::ADMIN).status, 400);
-    assert_eq!(
-        get(&sim, "dv/events/pq-ping?queryId=pq00", tokens::ADMIN).status,
-        404
-    );
+    assert_eq!(get(&sim, "dv/events/pq-ping?queryId=pq00", tokens::ADMIN).status, 404);
 }
 
 #[test]
 fn finished_queries_expire_after_their_lifetime() {
-    let sim = start_with(SimulatorOptions {
-        dv_query_duration: Duration::ZERO,
-        dv_query_lifetime: ms(200),
-        ..fast()
-    });
+    let sim = start_with(SimulatorOptions { dv_query_duration: Duration::ZERO, dv_query_lifetime: ms(200), ..fast() });
     let query_id = init(&sim, tokens::ADMIN, dv_body("x"));
     assert_eq!(status(&sim, &query_id)["responseState"], json!("FINISHED"));
     sleep(ms(250));
-    assert_eq!(
-        status(&sim, &query_id)["responseState"],
-        json!("QUERY_EXPIRED")
-    );
-    let events = get(
-        &sim,
-        &format!("dv/events?queryId={query_id}"),
-        tokens::ADMIN,
-    );
-    assert!(
-        events.status == 400 && events.detail().contains("expired"),
-        "{}",
-        events.body
-    );
+    assert_eq!(status(&sim, &query_id)["responseState"], json!("QUERY_EXPIRED"));
+    let events = get(&sim, &format!("dv/events?queryId={query_id}"), tokens::ADMIN);
+    assert!(events.status == 400 && events.detail().contains("expired"), "{}", events.body);
 }
 
 fn pq(sim: &Simulator, query: &str) -> Value {
     let reply = post(sim, "dv/events/pq", Some(tokens::ADMIN), &dv_body(query));
     assert_eq!(reply.status, 200, "{}", reply.body);
-    let query_id = reply.json()["data"]["queryId"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let query_id = reply.json()["data"]["queryId"].as_str().unwrap().to_string();
     assert!(query_id.starts_with("pq"));
     for _ in 0..50 {
-        let ping = get(
-            sim,
-            &format!("dv/events/pq-ping?queryId={query_id}"),
-            tokens::ADMIN,
-        );
+        let ping = get(sim, &format!("dv/events/pq-ping?queryId={query_id}"), tokens::ADMIN);
         assert_eq!(ping.status, 200, "{}", ping.body);
         if ping.json()["data"]["status"] == json!("FINISHED") {
             return ping.json()["data"].clone();
@@ -410,22 +267,13 @@ fn pq(sim: &Simulator, query: &str) -> Value {
 #[test]
 fn pq_ping_reaches_finished_with_grouped_columns_and_rows() {
     let sim = start_with(fast());
-    let data = pq(
-        &sim,
-        "event.type = \"Login\" | group count() by endpoint.name",
-    );
+    let data = pq(&sim, "event.type = \"Login\" | group count() by endpoint.name");
     assert_eq!(data["progress"], json!(100));
-    assert_eq!(
-        data["columns"],
-        json!([{"name": "endpoint.name", "type": "STRING"}, {"name": "count", "type": "INTEGER"}])
-    );
+    assert_eq!(data["columns"], json!([{"name": "endpoint.name", "type": "STRING"}, {"name": "count", "type": "INTEGER"}]));
     let rows = data["data"].as_array().unwrap();
     assert!(!rows.is_empty() && data["recommendations"] == json!([]));
     let counts: Vec<u64> = rows.iter().map(|r| r[1].as_u64().unwrap()).collect();
-    assert!(
-        counts.windows(2).all(|w| w[0] >= w[1]),
-        "most frequent first"
-    );
+    assert!(counts.windows(2).all(|w| w[0] >= w[1]), "most frequent first");
     let names: HashSet<&str> = rows.iter().map(|r| r[0].as_str().unwrap()).collect();
     assert_eq!(names.len(), rows.len());
 }
@@ -435,16 +283,8 @@ fn pq_raw_rows_are_capped_at_1000_with_a_recommendation_unless_limited() {
     let sim = start_with(fast());
     let capped = pq(&sim, "*");
     assert_eq!(capped["data"].as_array().unwrap().len(), 1000);
-    assert!(
-        capped["recommendations"][0]
-            .as_str()
-            .unwrap()
-            .contains("| limit")
-    );
-    assert_eq!(
-        capped["columns"].as_array().unwrap().len(),
-        capped["data"][0].as_array().unwrap().len()
-    );
+    assert!(capped["recommendations"][0].as_str().unwrap().contains("| limit"));
+    assert_eq!(capped["columns"].as_array().unwrap().len(), capped["data"][0].as_array().unwrap().len());
     let limited = pq(&sim, "* | limit 1200");
     assert_eq!(limited["data"].as_array().unwrap().len(), 1200);
     assert_eq!(limited["recommendations"], json!([]));
@@ -454,13 +294,7 @@ fn pq_raw_rows_are_capped_at_1000_with_a_recommendation_unless_limited() {
 fn agent_ids(sim: &Simulator, n: usize, keep: impl Fn(&Agent) -> bool) -> Vec<String> {
     let world = sim.world();
     let world = world.lock().unwrap();
-    let ids: Vec<String> = world
-        .agents
-        .iter()
-        .filter(|a| keep(a))
-        .take(n)
-        .map(|a| a.id.to_string())
-        .collect();
+    let ids: Vec<String> = world.agents.iter().filter(|a| keep(a)).take(n).map(|a| a.id.to_string()).collect();
     assert_eq!(ids.len(), n);
     ids
 }
@@ -480,20 +314,13 @@ fn execute(sim: &Simulator, token: &str, ids: &[String], destination: &str) -> R
 }
 
 fn tasks(sim: &Simulator, parent: &str) -> Vec<Value> {
-    let reply = get(
-        sim,
-        &format!("remote-scripts/status?parentTaskId={parent}&limit=100"),
-        tokens::ADMIN,
-    );
+    let reply = get(sim, &format!("remote-scripts/status?parentTaskId={parent}&limit=100"), tokens::ADMIN);
     assert_eq!(reply.status, 200, "{}", reply.body);
     reply.json()["data"].as_array().unwrap().clone()
 }
 
 fn statuses(tasks: &[Value]) -> Vec<&str> {
-    tasks
-        .iter()
-        .map(|t| t["status"].as_str().unwrap())
-        .collect()
+    tasks.iter().map(|t| t["status"].as_str().unwrap()).collect()
 }
 
 #[test]
@@ -503,48 +330,29 @@ fn script_execute_on_two_ids_creates_two_tasks_that_reach_completed() {
     let reply = execute(&sim, tokens::ADMIN, &ids, "SentinelCloud");
     assert_eq!(reply.status, 200, "{}", reply.body);
     let data = &reply.json()["data"];
-    assert_eq!(
-        (data["affected"].clone(), data["pending"].clone()),
-        (json!(2), json!(false))
-    );
+    assert_eq!((data["affected"].clone(), data["pending"].clone()), (json!(2), json!(false)));
     assert!(data["pendingExecutionId"].is_null());
     let parent = data["parentTaskId"].as_str().unwrap().to_string();
     let first = tasks(&sim, &parent);
     assert_eq!(first.len(), 2);
-    assert!(
-        first
-            .iter()
-            .all(|t| t["type"] == json!("script_execution") && t["parentTaskId"] == json!(parent))
-    );
+    assert!(first.iter().all(|t| t["type"] == json!("script_execution") && t["parentTaskId"] == json!(parent)));
     sleep(ms(350));
     let done = tasks(&sim, &parent);
     assert_eq!(statuses(&done), ["completed", "completed"]);
-    let agents: HashSet<&str> = done
-        .iter()
-        .map(|t| t["agentId"].as_str().unwrap())
-        .collect();
+    let agents: HashSet<&str> = done.iter().map(|t| t["agentId"].as_str().unwrap()).collect();
     assert_eq!(agents, ids.iter().map(String::as_str).collect());
-    assert!(
-        done.iter()
-            .all(|t| t["scriptName"] == json!("Collect Process List"))
-    );
+    assert!(done.iter().all(|t| t["scriptName"] == json!("Collect Process List")));
 }
 
 #[test]
 fn tasks_go_through_pending_and_in_progress() {
-    let sim = start_with(SimulatorOptions {
-        script_step_duration: ms(300),
-        ..fast()
-    });
+    let sim = start_with(SimulatorOptions { script_step_duration: ms(300), ..fast() });
     let ids = agent_ids(&sim, 1, active_windows);
     let parent = execute(&sim, tokens::ADMIN, &ids, "None").json()["data"]["parentTaskId"].clone();
     let parent = parent.as_str().unwrap();
     let mut seen = Vec::new();
     for _ in 0..12 {
-        let status = tasks(&sim, parent)[0]["status"]
-            .as_str()
-            .unwrap()
-            .to_string();
+        let status = tasks(&sim, parent)[0]["status"].as_str().unwrap().to_string();
         if seen.last() != Some(&status) {
             seen.push(status);
         }
@@ -560,14 +368,9 @@ fn a_task_for_an_inactive_agent_stays_pending_until_it_expires() {
     let active = agent_ids(&sim, 1, |a| a.is_active);
     let ids = [inactive.clone(), active].concat();
     let reply = execute(&sim, tokens::ADMIN, &ids, "SentinelCloud");
-    let parent = reply.json()["data"]["parentTaskId"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let parent = reply.json()["data"]["parentTaskId"].as_str().unwrap().to_string();
     sleep(ms(500));
-    let by_agent = |tasks: &[Value], id: &str| {
-        tasks.iter().find(|t| t["agentId"] == json!(id)).unwrap()["status"].clone()
-    };
+    let by_agent = |tasks: &[Value], id: &str| tasks.iter().find(|t| t["agentId"] == json!(id)).unwrap()["status"].clone();
     let now = tasks(&sim, &parent);
     assert_eq!(by_agent(&now, &ids[1]), json!("completed"));
     assert_eq!(by_agent(&now, &inactive[0]), json!("pending"));
@@ -576,10 +379,7 @@ fn a_task_for_an_inactive_agent_stays_pending_until_it_expires() {
         "scriptId": SCRIPT_LIBRARY[0].id.to_string(), "taskDescription": "t",
         "outputDestination": "None", "scriptRuntimeTimeoutSeconds": 1}});
     let reply = post(&sim, "remote-scripts/execute", Some(tokens::ADMIN), &body);
-    let parent = reply.json()["data"]["parentTaskId"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let parent = reply.json()["data"]["parentTaskId"].as_str().unwrap().to_string();
     sleep(ms(1100));
     assert_eq!(statuses(&tasks(&sim, &parent)), ["expired"]);
 }
@@ -589,43 +389,21 @@ fn fetch_files_returns_links_only_for_completed_cloud_tasks() {
     let sim = start_with(fast());
     let ids = agent_ids(&sim, 2, active_windows);
     let inactive = agent_ids(&sim, 1, |a| !a.is_active);
-    let parent_of = |reply: Reply| {
-        reply.json()["data"]["parentTaskId"]
-            .as_str()
-            .unwrap()
-            .to_string()
-    };
-    let cloud = parent_of(execute(
-        &sim,
-        tokens::ADMIN,
-        &[ids[0].clone(), inactive[0].clone()],
-        "SentinelCloud",
-    ));
+    let parent_of = |reply: Reply| reply.json()["data"]["parentTaskId"].as_str().unwrap().to_string();
+    let cloud = parent_of(execute(&sim, tokens::ADMIN, &[ids[0].clone(), inactive[0].clone()], "SentinelCloud"));
     let local = parent_of(execute(&sim, tokens::ADMIN, &ids[1..], "Local"));
     sleep(ms(350));
     let all: Vec<Value> = [tasks(&sim, &cloud), tasks(&sim, &local)].concat();
     let task_ids: Vec<&Value> = all.iter().map(|t| &t["id"]).collect();
-    let reply = post(
-        &sim,
-        "remote-scripts/fetch-files",
-        Some(tokens::ADMIN),
-        &json!({"data": {"taskIds": task_ids}}),
-    );
+    let reply = post(&sim, "remote-scripts/fetch-files", Some(tokens::ADMIN), &json!({"data": {"taskIds": task_ids}}));
     assert_eq!(reply.status, 200, "{}", reply.body);
     let body = reply.json();
     let links = body["data"]["download_links"].as_array().unwrap();
     assert_eq!(links.len(), 1, "{links:?}");
-    let completed_cloud = all
-        .iter()
-        .find(|t| t["parentTaskId"] == json!(cloud) && t["status"] == json!("completed"))
-        .unwrap();
+    let completed_cloud = all.iter().find(|t| t["parentTaskId"] == json!(cloud) && t["status"] == json!("completed")).unwrap();
     assert_eq!(links[0]["taskId"], completed_cloud["id"]);
     let url = links[0]["downloadUrl"].as_str().unwrap();
-    assert!(
-        url.starts_with("https://")
-            && !url.contains("127.0.0.1")
-            && url.contains("X-Amz-Signature=")
-    );
+    assert!(url.starts_with("https://") && !url.contains("127.0.0.1") && url.contains("X-Amz-Signature="));
     assert!(links[0]["fileName"].as_str().unwrap().ends_with(".zip"));
 }
 
@@ -636,12 +414,7 @@ fn viewer_gets_403_on_execute_and_fetch_files_but_lists_scripts() {
     let reply = execute(&sim, tokens::VIEWER, &ids, "None");
     assert_eq!(reply.status, 403, "{}", reply.body);
     assert_eq!(reply.json()["errors"][0]["code"], json!(4030010));
-    let fetch = post(
-        &sim,
-        "remote-scripts/fetch-files",
-        Some(tokens::VIEWER),
-        &json!({"data": {"taskIds": ["1"]}}),
-    );
+    let fetch = post(&sim, "remote-scripts/fetch-files", Some(tokens::VIEWER), &json!({"data": {"taskIds": ["1"]}}));
     assert_eq!(fetch.status, 403);
     assert_eq!(get(&sim, "remote-scripts", tokens::VIEWER).status, 200);
 }
@@ -656,8 +429,7 @@ fn execute_validates_data_and_skips_agents_the_script_cannot_run_on() {
         let body = json!({"filter": {"ids": [windows[0], linux[0]]}, "data": data});
         post(&sim, "remote-scripts/execute", Some(tokens::ADMIN), &body)
     };
-    let base =
-        json!({"scriptId": event_logs, "taskDescription": "t", "outputDestination": "Local"});
+    let base = json!({"scriptId": event_logs, "taskDescription": "t", "outputDestination": "Local"});
     let with = |key: &str, value: Value| {
         let mut data = base.clone();
         data[key] = value;
@@ -667,15 +439,9 @@ fn execute_validates_data_and_skips_agents_the_script_cannot_run_on() {
         (with("scriptId", Value::Null), "data.scriptId"),
         (with("scriptId", json!("1")), "data.scriptId"),
         (with("taskDescription", Value::Null), "data.taskDescription"),
-        (
-            with("outputDestination", json!("Disk")),
-            "data.outputDestination",
-        ),
+        (with("outputDestination", json!("Disk")), "data.outputDestination"),
         (base.clone(), "data.inputParams"),
-        (
-            with("scriptRuntimeTimeoutSeconds", json!(0)),
-            "data.scriptRuntimeTimeoutSeconds",
-        ),
+        (with("scriptRuntimeTimeoutSeconds", json!(0)), "data.scriptRuntimeTimeoutSeconds"),
     ] {
         let reply = run(data);
         assert_eq!(reply.status, 400, "{field}: {}", reply.body);
@@ -692,28 +458,15 @@ fn empty_execute_filter_targets_every_agent_in_the_site_admins_scope() {
         let world = sim.world();
         let world = world.lock().unwrap();
         let site = world.sites[0].id;
-        (
-            site.to_string(),
-            world.agents.iter().filter(|a| a.site_id == site).count(),
-        )
+        (site.to_string(), world.agents.iter().filter(|a| a.site_id == site).count())
     };
     let body = json!({"filter": {}, "data": {"scriptId": SCRIPT_LIBRARY[0].id.to_string(),
         "taskDescription": "everyone", "outputDestination": "None"}});
-    let reply = post(
-        &sim,
-        "remote-scripts/execute",
-        Some(tokens::SITE_ADMIN),
-        &body,
-    );
+    let reply = post(&sim, "remote-scripts/execute", Some(tokens::SITE_ADMIN), &body);
     let answer = reply.json();
     assert_eq!(answer["data"]["affected"], json!(in_site), "{}", reply.body);
     let parent = answer["data"]["parentTaskId"].as_str().unwrap();
-    let seen = get(
-        &sim,
-        &format!("remote-scripts/status?parentTaskId={parent}&limit=1000"),
-        tokens::SITE_ADMIN,
-    )
-    .json();
+    let seen = get(&sim, &format!("remote-scripts/status?parentTaskId={parent}&limit=1000"), tokens::SITE_ADMIN).json();
     let items = seen["data"].as_array().unwrap();
     assert_eq!(items.len(), in_site);
     assert!(items.iter().all(|t| t["siteId"] == json!(site)));
@@ -724,31 +477,14 @@ fn script_library_filters_by_os_type_and_scope() {
     let sim = start_with(fast());
     let all = get(&sim, "remote-scripts?limit=100", tokens::ADMIN).json();
     assert_eq!(all["pagination"]["totalItems"], json!(12));
-    let linux = get(
-        &sim,
-        "remote-scripts?limit=100&osTypes=linux&scriptType=artifactCollection",
-        tokens::ADMIN,
-    )
-    .json();
-    let names: Vec<&str> = linux["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["scriptName"].as_str().unwrap())
-        .collect();
+    let linux = get(&sim, "remote-scripts?limit=100&osTypes=linux&scriptType=artifactCollection", tokens::ADMIN).json();
+    let names: Vec<&str> = linux["data"].as_array().unwrap().iter().map(|s| s["scriptName"].as_str().unwrap()).collect();
     assert_eq!(names, ["Collect Linux Auth Logs"]);
     // The site admin (Acme) sees the global scripts and Acme's, not Globex's.
     let site = get(&sim, "remote-scripts?limit=100", tokens::SITE_ADMIN).json();
-    let names: Vec<&str> = site["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["scriptName"].as_str().unwrap())
-        .collect();
+    let names: Vec<&str> = site["data"].as_array().unwrap().iter().map(|s| s["scriptName"].as_str().unwrap()).collect();
     assert_eq!(names.len(), 11);
-    assert!(
-        names.contains(&"Acme Custom Inventory") && !names.contains(&"Globex Compliance Check")
-    );
+    assert!(names.contains(&"Acme Custom Inventory") && !names.contains(&"Globex Compliance Check"));
     let first = &all["data"][0];
     for key in [
         "id",

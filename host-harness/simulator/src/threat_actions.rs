@@ -31,42 +31,23 @@ const MITIGATIONS: [(&str, &str, u32); 5] = [
     ("kill", "kill", types::MITIGATION_KILL),
     ("quarantine", "quarantine", types::MITIGATION_QUARANTINE),
     ("remediate", "remediate", types::MITIGATION_REMEDIATE),
-    (
-        "rollback-remediation",
-        "rollback",
-        types::MITIGATION_ROLLBACK,
-    ),
-    (
-        "un-quarantine",
-        "unquarantine",
-        types::MITIGATION_UNQUARANTINE,
-    ),
+    ("rollback-remediation", "rollback", types::MITIGATION_ROLLBACK),
+    ("un-quarantine", "unquarantine", types::MITIGATION_UNQUARANTINE),
 ];
 
-const NOTES: Listing = Listing {
-    name: "threat-notes",
-    max_limit: 1000,
-    sort_fields: &["id", "createdAt", "updatedAt"],
-    end_marker: EndMarker::Null,
-};
+const NOTES: Listing =
+    Listing { name: "threat-notes", max_limit: 1000, sort_fields: &["id", "createdAt", "updatedAt"], end_marker: EndMarker::Null };
 
 const TIMELINE: Listing = Listing {
     name: "threat-timeline",
     max_limit: 1000,
-    sort_fields: &[
-        "id",
-        "createdAt",
-        "activityType",
-        "primaryDescription",
-        "hash",
-    ],
+    sort_fields: &["id", "createdAt", "activityType", "primaryDescription", "hash"],
     end_marker: EndMarker::Null,
 };
 
 /// An action body's filter (as query-style [`Params`]) and `data` object.
 pub fn action_body(body: &Bytes) -> Result<(Params, Value), ApiError> {
-    let body: Value = serde_json::from_slice(body)
-        .map_err(|_| ApiError::validation("body must be a JSON object"))?;
+    let body: Value = serde_json::from_slice(body).map_err(|_| ApiError::validation("body must be a JSON object"))?;
     let filter = match body.get("filter") {
         Some(Value::Object(filter)) => Params::from_filter(filter)?,
         Some(_) => return Err(ApiError::validation("filter must be an object")),
@@ -82,28 +63,17 @@ pub fn action_body(body: &Bytes) -> Result<(Params, Value), ApiError> {
 
 /// A required string in `data`, checked against `allowed` when given.
 pub fn data_text(data: &Value, key: &str, allowed: Option<&[&str]>) -> Result<String, ApiError> {
-    let value = data
-        .get(key)
-        .and_then(Value::as_str)
-        .ok_or_else(|| ApiError::validation(format!("data.{key} is required")))?;
+    let value = data.get(key).and_then(Value::as_str).ok_or_else(|| ApiError::validation(format!("data.{key} is required")))?;
     if let Some(allowed) = allowed
         && !allowed.contains(&value)
     {
-        return Err(ApiError::validation(format!(
-            "data.{key}: '{value}' is not one of {}",
-            allowed.join(", ")
-        )));
+        return Err(ApiError::validation(format!("data.{key}: '{value}' is not one of {}", allowed.join(", "))));
     }
     Ok(value.to_string())
 }
 
 pub fn username(world: &World, caller: &Caller) -> String {
-    world
-        .users
-        .iter()
-        .find(|u| u.id == caller.user_id)
-        .map(|u| u.full_name.clone())
-        .unwrap_or_default()
+    world.users.iter().find(|u| u.id == caller.user_id).map(|u| u.full_name.clone()).unwrap_or_default()
 }
 
 pub async fn mitigate(
@@ -113,12 +83,8 @@ pub async fn mitigate(
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
     let action = action.map(|Path(action)| action).unwrap_or_default();
-    let Some(&(_, report_action, activity_type)) =
-        MITIGATIONS.iter().find(|(name, ..)| *name == action)
-    else {
-        return Err(ApiError::not_found(format!(
-            "Unknown mitigation action '{action}'"
-        )));
+    let Some(&(_, report_action, activity_type)) = MITIGATIONS.iter().find(|(name, ..)| *name == action) else {
+        return Err(ApiError::not_found(format!("Unknown mitigation action '{action}'")));
     };
     caller.require_write()?;
     let (filter, _data) = action_body(&body)?;
@@ -151,11 +117,7 @@ pub async fn mitigate(
         }
         threat.threat_info.updated_at = now;
         details.push(json!({"threatId": threat.id, "reports": [entry], "skipped": []}));
-        let (threat_id, agent_id, name) = (
-            threat.id,
-            threat.agent_realtime_info.agent_id,
-            threat.threat_info.threat_name.clone(),
-        );
+        let (threat_id, agent_id, name) = (threat.id, threat.agent_realtime_info.agent_id, threat.threat_info.threat_name.clone());
         world.record_activity(
             now,
             ActivityDraft {
@@ -169,9 +131,7 @@ pub async fn mitigate(
             },
         );
     }
-    Ok(Json(
-        json!({"data": {"affected": affected, "details": details}}),
-    ))
+    Ok(Json(json!({"data": {"affected": affected, "details": details}})))
 }
 
 /// Sets one `threatInfo` field on every matching threat; answers `{affected, details}`.
@@ -198,11 +158,7 @@ fn update(
         set(&mut threat.threat_info, &value);
         threat.threat_info.updated_at = now;
         details.push(json!({"threatId": threat.id, "result": "success"}));
-        let (threat_id, agent_id, name) = (
-            threat.id,
-            threat.agent_realtime_info.agent_id,
-            threat.threat_info.threat_name.clone(),
-        );
+        let (threat_id, agent_id, name) = (threat.id, threat.agent_realtime_info.agent_id, threat.threat_info.threat_name.clone());
         world.record_activity(
             now,
             ActivityDraft {
@@ -216,73 +172,31 @@ fn update(
             },
         );
     }
-    Ok(Json(
-        json!({"data": {"affected": selected.len(), "details": details}}),
-    ))
+    Ok(Json(json!({"data": {"affected": selected.len(), "details": details}})))
 }
 
-pub async fn analyst_verdict(
-    State(state): State<AppState>,
-    caller: Caller,
-    body: Bytes,
-) -> Result<Json<Value>, ApiError> {
-    update(
-        &state,
-        &caller,
-        &body,
-        "analystVerdict",
-        Some(&ANALYST_VERDICTS),
-        types::THREAT_VERDICT_CHANGED,
-        |info, v| {
-            info.analyst_verdict = v.into();
-            info.analyst_verdict_description = display_case(v);
-        },
-    )
+pub async fn analyst_verdict(State(state): State<AppState>, caller: Caller, body: Bytes) -> Result<Json<Value>, ApiError> {
+    update(&state, &caller, &body, "analystVerdict", Some(&ANALYST_VERDICTS), types::THREAT_VERDICT_CHANGED, |info, v| {
+        info.analyst_verdict = v.into();
+        info.analyst_verdict_description = display_case(v);
+    })
 }
 
-pub async fn incident(
-    State(state): State<AppState>,
-    caller: Caller,
-    body: Bytes,
-) -> Result<Json<Value>, ApiError> {
-    update(
-        &state,
-        &caller,
-        &body,
-        "incidentStatus",
-        Some(&INCIDENT_STATUSES),
-        types::THREAT_INCIDENT_CHANGED,
-        |info, v| {
-            info.incident_status = v.into();
-            info.incident_status_description = display_case(v);
-        },
-    )
+pub async fn incident(State(state): State<AppState>, caller: Caller, body: Bytes) -> Result<Json<Value>, ApiError> {
+    update(&state, &caller, &body, "incidentStatus", Some(&INCIDENT_STATUSES), types::THREAT_INCIDENT_CHANGED, |info, v| {
+        info.incident_status = v.into();
+        info.incident_status_description = display_case(v);
+    })
 }
 
-pub async fn external_ticket_id(
-    State(state): State<AppState>,
-    caller: Caller,
-    body: Bytes,
-) -> Result<Json<Value>, ApiError> {
-    update(
-        &state,
-        &caller,
-        &body,
-        "externalTicketId",
-        None,
-        types::THREAT_TICKET_CHANGED,
-        |info, v| {
-            info.external_ticket_exists = !v.is_empty();
-            info.external_ticket_id = (!v.is_empty()).then(|| v.to_string());
-        },
-    )
+pub async fn external_ticket_id(State(state): State<AppState>, caller: Caller, body: Bytes) -> Result<Json<Value>, ApiError> {
+    update(&state, &caller, &body, "externalTicketId", None, types::THREAT_TICKET_CHANGED, |info, v| {
+        info.external_ticket_exists = !v.is_empty();
+        info.external_ticket_id = (!v.is_empty()).then(|| v.to_string());
+    })
 }
 
-pub async fn add_note(
-    State(state): State<AppState>,
-    caller: Caller,
-    body: Bytes,
-) -> Result<Json<Value>, ApiError> {
+pub async fn add_note(State(state): State<AppState>, caller: Caller, body: Bytes) -> Result<Json<Value>, ApiError> {
     caller.require_write()?;
     let (filter, data) = action_body(&body)?;
     let text = data_text(&data, "text", None)?;
@@ -298,11 +212,7 @@ pub async fn add_note(
         let (threat_id, agent_id, name) = {
             let threat = &mut world.threats[i];
             threat.threat_info.updated_at = now;
-            (
-                threat.id,
-                threat.agent_realtime_info.agent_id,
-                threat.threat_info.threat_name.clone(),
-            )
+            (threat.id, threat.agent_realtime_info.agent_id, threat.threat_info.threat_name.clone())
         };
         let id = world.new_id();
         world.threat_notes.push(ThreatNote {
@@ -332,11 +242,7 @@ pub async fn add_note(
 }
 
 /// The threat named in the path, if it exists and is in the caller's scope (else a 404).
-pub fn threat_in_path(
-    world: &mut World,
-    caller: &Caller,
-    id: Result<Path<String>, PathRejection>,
-) -> Result<Id, ApiError> {
+pub fn threat_in_path(world: &mut World, caller: &Caller, id: Result<Path<String>, PathRejection>) -> Result<Id, ApiError> {
     let id = id.map(|Path(id)| id).unwrap_or_default();
     world.refresh_threat_agents();
     parse_id(&id)
@@ -388,11 +294,7 @@ pub async fn timeline(
         .activities
         .iter()
         .filter(|a| a.threat_id == Some(threat_id))
-        .filter(|a| {
-            activity_types
-                .as_ref()
-                .is_none_or(|t| t.contains(&a.activity_type))
-        })
+        .filter(|a| activity_types.as_ref().is_none_or(|t| t.contains(&a.activity_type)))
         .map(|a| Keyed {
             key: match page_request.sort_by.as_str() {
                 "createdAt" => SortKey::Int(a.created_at.0),

@@ -89,23 +89,13 @@ fn processes(os_type: &str) -> &'static [&'static str] {
     match os_type {
         "macos" => &["launchd", "zsh", "curl", "osascript", "python3"],
         "linux" => &["bash", "curl", "python3", "sh", "wget"],
-        _ => &[
-            "explorer.exe",
-            "cmd.exe",
-            "powershell.exe",
-            "rundll32.exe",
-            "svchost.exe",
-        ],
+        _ => &["explorer.exe", "cmd.exe", "powershell.exe", "rundll32.exe", "svchost.exe"],
     }
 }
 
 /// Where a system process's image lives.
 fn image_path(os_type: &str, process: &str) -> String {
-    if os_type.starts_with("windows") {
-        format!("C:\\Windows\\System32\\{process}")
-    } else {
-        format!("/usr/bin/{process}")
-    }
+    if os_type.starts_with("windows") { format!("C:\\Windows\\System32\\{process}") } else { format!("/usr/bin/{process}") }
 }
 
 /// The threat's events, oldest first (deterministic for the seed and threat).
@@ -116,23 +106,16 @@ pub fn events_of(seed: u64, threat: &Threat) -> Vec<ExploreEvent> {
     let windows = agent.agent_os_type.starts_with("windows");
     let kinds = if windows { &KINDS[..] } else { &KINDS[..6] };
     let count = rng.between(20, 150) as usize;
-    let base_id =
-        2_000_000_000_000_000_000 + (fnv1a(&threat.id.0.to_le_bytes()) % 1_000_000_000) * 1000;
-    let src_ip = agent
-        .network_interfaces
-        .first()
-        .and_then(|i| i.inet.first().cloned());
+    let base_id = 2_000_000_000_000_000_000 + (fnv1a(&threat.id.0.to_le_bytes()) % 1_000_000_000) * 1000;
+    let src_ip = agent.network_interfaces.first().and_then(|i| i.inet.first().cloned());
     let parent_key = rng.hex(16).to_uppercase();
     let mut at = info.created_at.plus_micros(-120 * MICROS_PER_SECOND);
     (0..count)
         .map(|n| {
             let (event_type, sub_type) = if n == 0 { KINDS[0] } else { *rng.pick(kinds) };
             at = at.plus_micros(rng.between(1, 4 * MICROS_PER_SECOND));
-            let process_name = if n == 0 || rng.chance(40) {
-                info.threat_name.clone()
-            } else {
-                rng.pick(processes(&agent.agent_os_type)).to_string()
-            };
+            let process_name =
+                if n == 0 || rng.chance(40) { info.threat_name.clone() } else { rng.pick(processes(&agent.agent_os_type)).to_string() };
             let directory = info.file_path.trim_end_matches(&info.threat_name);
             let file = format!("{directory}~tmp{n:03}.dat");
             ExploreEvent {
@@ -156,19 +139,12 @@ pub fn events_of(seed: u64, threat: &Threat) -> Vec<ExploreEvent> {
                     (_, "file") => Some(rng.hex(40)),
                     _ => None,
                 },
-                dns_request: (sub_type == "dns").then(|| {
-                    format!(
-                        "{}.{}",
-                        rng.hex(6),
-                        rng.pick(&["cdn-updates.net", "example-c2.org"])
-                    )
-                }),
+                dns_request: (sub_type == "dns").then(|| format!("{}.{}", rng.hex(6), rng.pick(&["cdn-updates.net", "example-c2.org"]))),
                 src_ip: (sub_type == "ip").then(|| src_ip.clone()).flatten(),
                 dst_ip: (sub_type == "ip").then(|| format!("198.51.100.{}", rng.between(1, 254))),
                 dst_port: (sub_type == "ip").then(|| *rng.pick(&[443u16, 80, 8080, 4444])),
-                registry_path: (sub_type == "registry").then(|| {
-                    "HKEY_CURRENT_USER\\Software\\Microsoft\\Windows\\CurrentVersion\\Run".into()
-                }),
+                registry_path: (sub_type == "registry")
+                    .then(|| "HKEY_CURRENT_USER\\Software\\Microsoft\\Windows\\CurrentVersion\\Run".into()),
                 process_name,
             }
         })
@@ -208,11 +184,7 @@ pub async fn explore_events(
                 && equals_any(&sub_types, e.event_sub_type)
                 && contains_any(&process_like, [e.process_name.as_str()])
         })
-        .map(|e| Keyed {
-            key: event_key(&e, &page_request.sort_by),
-            id: e.id.0,
-            item: e,
-        })
+        .map(|e| Keyed { key: event_key(&e, &page_request.sort_by), id: e.id.0, item: e })
         .collect();
     Ok(Json(page_request.envelope(keyed)))
 }
@@ -237,11 +209,7 @@ fn may_target(scope: Scope, target: &str) -> bool {
     }
 }
 
-pub async fn add_to_blacklist(
-    State(state): State<AppState>,
-    caller: Caller,
-    body: Bytes,
-) -> Result<Json<Value>, ApiError> {
+pub async fn add_to_blacklist(State(state): State<AppState>, caller: Caller, body: Bytes) -> Result<Json<Value>, ApiError> {
     caller.require_write()?;
     let (filter, data) = action_body(&body)?;
     let target = data_text(&data, "targetScope", Some(&TARGET_SCOPES))?;
@@ -281,15 +249,10 @@ pub async fn add_to_blacklist(
             &threat,
             types::THREAT_ADDED_TO_BLOCKLIST,
             json!({"username": user, "targetScope": target}),
-            format!(
-                "{user} added the hash of {} to the blocklist",
-                threat.threat_info.threat_name
-            ),
+            format!("{user} added the hash of {} to the blocklist", threat.threat_info.threat_name),
         );
     }
-    Ok(Json(
-        json!({"data": {"affected": details.len(), "details": details}}),
-    ))
+    Ok(Json(json!({"data": {"affected": details.len(), "details": details}})))
 }
 
 /// Appends an activity on `threat` (its timeline), with the threat name added to `data`.
@@ -319,11 +282,7 @@ fn record_on_threat(
     }
 }
 
-pub async fn fetch_file(
-    State(state): State<AppState>,
-    caller: Caller,
-    body: Bytes,
-) -> Result<Json<Value>, ApiError> {
+pub async fn fetch_file(State(state): State<AppState>, caller: Caller, body: Bytes) -> Result<Json<Value>, ApiError> {
     caller.require_write()?;
     let (filter, data) = action_body(&body)?;
     check_password(&data)?;
@@ -334,9 +293,7 @@ pub async fn fetch_file(
     let uploading: Vec<Threat> = select(&mut world, &caller, &filter)
         .into_iter()
         .map(|i| world.threats[i].clone())
-        .filter(|t| {
-            t.agent_realtime_info.agent_is_active && !t.agent_realtime_info.agent_is_decommissioned
-        })
+        .filter(|t| t.agent_realtime_info.agent_is_active && !t.agent_realtime_info.agent_is_decommissioned)
         .collect();
     for threat in &uploading {
         let info = &threat.threat_info;

@@ -22,21 +22,12 @@ use serde_json::Value;
 const LISTING: Listing = Listing {
     name: "threats",
     max_limit: 1000,
-    sort_fields: &[
-        "id",
-        "createdAt",
-        "updatedAt",
-        "mitigationStatus",
-        "classification",
-        "siteId",
-        "agentComputerName",
-    ],
+    sort_fields: &["id", "createdAt", "updatedAt", "mitigationStatus", "classification", "siteId", "agentComputerName"],
     end_marker: EndMarker::Null,
 };
 
 pub const MITIGATION_STATUSES: [&str; 3] = ["not_mitigated", "mitigated", "marked_as_benign"];
-pub const ANALYST_VERDICTS: [&str; 4] =
-    ["undefined", "true_positive", "false_positive", "suspicious"];
+pub const ANALYST_VERDICTS: [&str; 4] = ["undefined", "true_positive", "false_positive", "suspicious"];
 pub const INCIDENT_STATUSES: [&str; 3] = ["unresolved", "in_progress", "resolved"];
 const CONFIDENCE_LEVELS: [&str; 3] = ["malicious", "suspicious", "n/a"];
 
@@ -74,9 +65,7 @@ impl ThreatFilter {
             account_ids: p.ids("accountIds")?,
             site_ids: p.ids("siteIds")?,
             group_ids: p.ids("groupIds")?,
-            content_hashes: p
-                .csv("contentHashes")
-                .map(|v| v.iter().map(|h| h.to_lowercase()).collect()),
+            content_hashes: p.csv("contentHashes").map(|v| v.iter().map(|h| h.to_lowercase()).collect()),
             content_hash_contains: p.csv("contentHash__contains"),
             mitigation_statuses: p.csv_enum("mitigationStatuses", &MITIGATION_STATUSES)?,
             mitigation_statuses_nin: p.csv_enum("mitigationStatusesNin", &MITIGATION_STATUSES)?,
@@ -114,16 +103,9 @@ impl ThreatFilter {
             && allows(&self.confidence_levels, &info.confidence_level)
             && excludes(&self.confidence_levels_nin, &info.confidence_level)
             && equals_any(&self.classifications, &info.classification)
-            && contains_any(
-                &self.computer_name_contains,
-                [agent.agent_computer_name.as_str()],
-            )
+            && contains_any(&self.computer_name_contains, [agent.agent_computer_name.as_str()])
             && contains_any(&self.file_path_contains, [info.file_path.as_str()])
-            && self.external_ticket_ids.as_ref().is_none_or(|list| {
-                info.external_ticket_id
-                    .as_ref()
-                    .is_some_and(|id| list.contains(id))
-            })
+            && self.external_ticket_ids.as_ref().is_none_or(|list| info.external_ticket_id.as_ref().is_some_and(|id| list.contains(id)))
             && self.created.admits(Some(info.created_at))
             && self.updated.admits(Some(info.updated_at))
     }
@@ -132,13 +114,7 @@ impl ThreatFilter {
 /// Indices of the threats in the caller's scope that match (refreshes the agent info first).
 pub fn select(world: &mut World, caller: &Caller, filter: &ThreatFilter) -> Vec<usize> {
     world.refresh_threat_agents();
-    world
-        .threats
-        .iter()
-        .enumerate()
-        .filter(|(_, t)| in_scope(caller, t) && filter.matches(t))
-        .map(|(i, _)| i)
-        .collect()
+    world.threats.iter().enumerate().filter(|(_, t)| in_scope(caller, t) && filter.matches(t)).map(|(i, _)| i).collect()
 }
 
 pub fn in_scope(caller: &Caller, threat: &Threat) -> bool {
@@ -158,11 +134,7 @@ fn sort_key(t: &Threat, sort_by: &str) -> SortKey {
     }
 }
 
-pub async fn list(
-    State(state): State<AppState>,
-    caller: Caller,
-    RawQuery(raw): RawQuery,
-) -> Result<Json<Value>, ApiError> {
+pub async fn list(State(state): State<AppState>, caller: Caller, RawQuery(raw): RawQuery) -> Result<Json<Value>, ApiError> {
     let params = Params::parse(raw.as_deref());
     let page_request = PageRequest::parse(&params, &LISTING)?;
     let filter = ThreatFilter::parse(&params)?;
@@ -172,11 +144,7 @@ pub async fn list(
         .into_iter()
         .map(|i| {
             let threat = &world.threats[i];
-            Keyed {
-                key: sort_key(threat, &page_request.sort_by),
-                id: threat.id.0,
-                item: threat,
-            }
+            Keyed { key: sort_key(threat, &page_request.sort_by), id: threat.id.0, item: threat }
         })
         .collect();
     Ok(Json(page_request.envelope(keyed)))

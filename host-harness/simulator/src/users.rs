@@ -21,24 +21,13 @@ use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
 use serde_json::{Value, json};
 
-pub async fn current_user(
-    State(state): State<AppState>,
-    caller: Caller,
-) -> Result<Json<Value>, ApiError> {
+pub async fn current_user(State(state): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
     let world = state.world();
-    let user = world
-        .users
-        .iter()
-        .find(|u| u.id == caller.user_id)
-        .ok_or_else(ApiError::unauthorized)?;
+    let user = world.users.iter().find(|u| u.id == caller.user_id).ok_or_else(ApiError::unauthorized)?;
     Ok(Json(json!({"data": user_json(&world, user)})))
 }
 
-pub async fn api_token_details(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Json<Value>, ApiError> {
+pub async fn api_token_details(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Json<Value>, ApiError> {
     let world = state.world();
     if let Some(header) = headers.get(AUTHORIZATION) {
         let header = header.to_str().ok();
@@ -46,18 +35,10 @@ pub async fn api_token_details(
             return Err(ApiError::unauthorized());
         }
     }
-    let body: Value =
-        serde_json::from_slice(&body).map_err(|_| ApiError::validation("body must be JSON"))?;
-    let token = body
-        .pointer("/data/apiToken")
-        .and_then(Value::as_str)
-        .ok_or_else(|| ApiError::validation("data.apiToken is required"))?;
-    let user = world
-        .user_by_token(token.trim())
-        .ok_or_else(|| ApiError::validation("data.apiToken: invalid API token"))?;
-    Ok(Json(
-        json!({"data": {"createdAt": user.token_created_at, "expiresAt": user.token_expires_at}}),
-    ))
+    let body: Value = serde_json::from_slice(&body).map_err(|_| ApiError::validation("body must be JSON"))?;
+    let token = body.pointer("/data/apiToken").and_then(Value::as_str).ok_or_else(|| ApiError::validation("data.apiToken is required"))?;
+    let user = world.user_by_token(token.trim()).ok_or_else(|| ApiError::validation("data.apiToken: invalid API token"))?;
+    Ok(Json(json!({"data": {"createdAt": user.token_created_at, "expiresAt": user.token_expires_at}})))
 }
 
 fn user_json(world: &World, user: &User) -> Value {

@@ -80,7 +80,14 @@ impl Target {
 }
 
 /// Runs a targeted action: `method path` with `{"filter": …, "data": …}`.
-pub fn run(client: &Client, action: &Action, target: &Target, method: Method, path: &str, fields: &Map<String, Value>) -> Result<Value, Error> {
+pub fn run(
+    client: &Client,
+    action: &Action,
+    target: &Target,
+    method: Method,
+    path: &str,
+    fields: &Map<String, Value>,
+) -> Result<Value, Error> {
     let params = action.params();
     let ids = string_list(fields.get("ids"));
     let mut filter: Map<String, Value> = match (ids.is_empty(), fields.get("filter")) {
@@ -91,7 +98,10 @@ pub fn run(client: &Client, action: &Action, target: &Target, method: Method, pa
             if !confirmed {
                 return Err(Error::invalid(
                     "/confirmFilter",
-                    format!("acting on every {} matching a filter needs \"confirmFilter\": true (or give explicit ids; try \"dryRun\": true first)", target.what),
+                    format!(
+                        "acting on every {} matching a filter needs \"confirmFilter\": true (or give explicit ids; try \"dryRun\": true first)",
+                        target.what
+                    ),
                 ));
             }
             filter.clone()
@@ -99,7 +109,10 @@ pub fn run(client: &Client, action: &Action, target: &Target, method: Method, pa
         _ => {
             return Err(Error::invalid(
                 "/ids",
-                format!("name the {}s to act on with ids (or a filter with confirmFilter); an empty target would act on every {} in scope", target.what, target.what),
+                format!(
+                    "name the {}s to act on with ids (or a filter with confirmFilter); an empty target would act on every {} in scope",
+                    target.what, target.what
+                ),
             ));
         }
     };
@@ -177,13 +190,17 @@ pub fn not_visible(client: &Client, target: &Target, ids: &[String]) -> Result<V
     // The pins go into the lookup as filters, except the one the ids themselves are keyed by
     // (sites looked up by `siteIds`): ids outside that pin are simply not visible.
     let pins = &client.config.scope;
-    let filter_by = |key: &str, pinned: &Vec<String>| if target.pin_keys.contains(&key) && key != target.id_key { pinned.clone() } else { Vec::new() };
+    let filter_by =
+        |key: &str, pinned: &Vec<String>| if target.pin_keys.contains(&key) && key != target.id_key { pinned.clone() } else { Vec::new() };
     let outside_pin = |id: &str| match target.id_key {
         "accountIds" => !pins.account_ids.is_empty() && !pins.account_ids.iter().any(|p| p == id),
         "siteIds" => !pins.site_ids.is_empty() && !pins.site_ids.iter().any(|p| p == id),
         _ => false,
     };
-    let lookup_pins = crate::config::ScopePins { account_ids: filter_by("accountIds", &pins.account_ids), site_ids: filter_by("siteIds", &pins.site_ids) };
+    let lookup_pins = crate::config::ScopePins {
+        account_ids: filter_by("accountIds", &pins.account_ids),
+        site_ids: filter_by("siteIds", &pins.site_ids),
+    };
     super::confine(&mut query, &lookup_pins)?;
     let visible = client.list(target.lookup, &query, target.items, Bound::items(target.page_cap, ids.len()))?;
     let seen: Vec<&str> = visible.items.iter().filter_map(|i| i.pointer(target.id_at).and_then(Value::as_str)).collect();

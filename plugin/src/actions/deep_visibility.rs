@@ -12,10 +12,10 @@ use super::params::to_data;
 use super::{Action, control, listing_into, max_items};
 use crate::Error;
 use crate::client::{Client, MAX_PAGE_SIZE, Query, data_object};
-use crate::output::{ObjectText, Output, RawItems};
-use crate::pages::{Bound, Items, Walk};
 use crate::clock::Deadline;
 use crate::error::Upstream;
+use crate::output::{ObjectText, Output, RawItems};
+use crate::pages::{Bound, Items, Walk};
 use serde_json::{Map, Value, json};
 use std::time::Duration;
 
@@ -72,7 +72,9 @@ pub fn run_power_query(client: &Client, action: &Action, fields: &Map<String, Va
         result = data_object(&client.get("dv/events/pq-ping", &Query::new().with("queryId", &query_id))?)?.clone();
     }
     let columns: Vec<String> = match result.get("columns") {
-        Some(Value::Array(columns)) => columns.iter().map(|c| c.get("name").and_then(Value::as_str).unwrap_or_default().to_owned()).collect(),
+        Some(Value::Array(columns)) => {
+            columns.iter().map(|c| c.get("name").and_then(Value::as_str).unwrap_or_default().to_owned()).collect()
+        }
         _ => return Err(Error::UnexpectedResponse("a finished PowerQuery has no `columns` array".into())),
     };
     let rows = match result.get("data") {
@@ -103,7 +105,8 @@ fn query_body(client: &Client, action: &Action, fields: &Map<String, Value>) -> 
 fn post_within(client: &Client, path: &str, body: &Value, deadline: &Deadline) -> Result<Value, Error> {
     loop {
         match client.post(path, body) {
-            Err(Error::RateLimited { retry_after_seconds: Some(s), .. }) if deadline.sleep_within(client.clock, Duration::from_secs(u64::from(s))) => {}
+            Err(Error::RateLimited { retry_after_seconds: Some(s), .. })
+                if deadline.sleep_within(client.clock, Duration::from_secs(u64::from(s))) => {}
             other => return other,
         }
     }
@@ -226,7 +229,13 @@ mod tests {
 
     #[test]
     fn dv_returns_an_unfinished_query_with_its_id_when_the_wait_runs_out() {
-        let t = FakeTransport::new(vec![(200, json!({"data": {"queryId": "q9"}})), status("RUNNING"), status("RUNNING"), status("RUNNING"), status("RUNNING")]);
+        let t = FakeTransport::new(vec![
+            (200, json!({"data": {"queryId": "q9"}})),
+            status("RUNNING"),
+            status("RUNNING"),
+            status("RUNNING"),
+            status("RUNNING"),
+        ]);
         let (out, _, sleeps) = run("dv.query", &format!(r#"{{"query": "x", "waitSeconds": 5, {WINDOW}}}"#), t);
         assert_eq!((out["finished"].clone(), out["queryId"].clone()), (json!(false), json!("q9")));
         assert!(sleeps.iter().sum::<Duration>() <= Duration::from_secs(5));
@@ -236,7 +245,10 @@ mod tests {
     fn powerquery_rows_come_back_keyed_by_column() {
         let t = FakeTransport::new(vec![
             (200, json!({"data": {"queryId": "p1", "status": "RUNNING", "progress": 0, "columns": [], "data": []}})),
-            (200, json!({"data": {"queryId": "p1", "status": "FINISHED", "progress": 100, "columns": [{"name": "endpoint.name"}, {"name": "count"}], "data": [["WS-1", 3]]}})),
+            (
+                200,
+                json!({"data": {"queryId": "p1", "status": "FINISHED", "progress": 100, "columns": [{"name": "endpoint.name"}, {"name": "count"}], "data": [["WS-1", 3]]}}),
+            ),
         ]);
         let (out, paths, _) = run("powerquery.run", &format!(r#"{{"query": "| group count() by endpoint.name", {WINDOW}}}"#), t);
         assert_eq!(out["rows"], json!([{"endpoint.name": "WS-1", "count": 3}]));

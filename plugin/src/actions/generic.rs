@@ -79,7 +79,10 @@ fn run(client: &Client, action: &Action, fields: &Map<String, Value>, method: Me
             confine_filter(filter, &client.config.scope, "/body/filter")?;
             if dry_run {
                 let Some(target) = object_target(&path) else {
-                    return Err(Error::invalid("/dryRun", format!("no count is known for `{path}`; dryRun works on agent, threat and alert actions")));
+                    return Err(Error::invalid(
+                        "/dryRun",
+                        format!("no count is known for `{path}`; dryRun works on agent, threat and alert actions"),
+                    ));
                 };
                 let matched = act::count(client, target, filter)?;
                 return Ok(json!({ "dryRun": true, "wouldAffect": matched, "path": path }).into());
@@ -117,7 +120,11 @@ fn query_of(fields: &Map<String, Value>) -> Result<Query, Error> {
 
 /// The body's `filter`, checked: present where the endpoint acts on objects, confirmed, and
 /// selecting something. `None` when the write has no filter and needs none.
-fn guarded_filter<'b>(path: &str, body: Option<&'b mut Value>, fields: &Map<String, Value>) -> Result<Option<&'b mut Map<String, Value>>, Error> {
+fn guarded_filter<'b>(
+    path: &str,
+    body: Option<&'b mut Value>,
+    fields: &Map<String, Value>,
+) -> Result<Option<&'b mut Map<String, Value>>, Error> {
     let targets_objects = object_target(path).is_some() || path.starts_with("agents/actions/");
     let filter = match body {
         Some(Value::Object(body)) => body.get_mut("filter"),
@@ -135,17 +142,26 @@ fn guarded_filter<'b>(path: &str, body: Option<&'b mut Value>, fields: &Map<Stri
     };
     let Value::Object(filter) = filter else { return Err(Error::invalid("/body/filter", "expected an object")) };
     if let Some((key, _)) = filter.iter().find(|(_, v)| selects_nothing(v)) {
-        return Err(Error::invalid(format!("/body/filter/{key}"), "an empty value selects nothing and would widen the filter to everything in scope"));
+        return Err(Error::invalid(
+            format!("/body/filter/{key}"),
+            "an empty value selects nothing and would widen the filter to everything in scope",
+        ));
     }
     if filter.is_empty() {
         return Err(Error::invalid("/body/filter", "an empty filter acts on everything in scope"));
     }
     if targets_objects && filter.keys().all(|k| SCOPE_KEYS.contains(&k.as_str())) {
-        return Err(Error::invalid("/body/filter", "a filter of scope keys only reaches every object in that scope; add ids or another criterion"));
+        return Err(Error::invalid(
+            "/body/filter",
+            "a filter of scope keys only reaches every object in that scope; add ids or another criterion",
+        ));
     }
     let confirmed = [fields.get("confirmFilter"), fields.get("dryRun")].contains(&Some(&Value::Bool(true)));
     if !confirmed {
-        return Err(Error::invalid("/confirmFilter", "a write with a body filter reaches everything the filter matches: add \"confirmFilter\": true (try \"dryRun\": true first)"));
+        return Err(Error::invalid(
+            "/confirmFilter",
+            "a write with a body filter reaches everything the filter matches: add \"confirmFilter\": true (try \"dryRun\": true first)",
+        ));
     }
     Ok(Some(filter))
 }
@@ -169,7 +185,16 @@ fn object_target(path: &str) -> Option<&'static Target> {
         Some(&AGENTS)
     } else if under("threats/mitigate")
         || under("threats/actions")
-        || ["threats/analyst-verdict", "threats/incident", "threats/notes", "threats/external-ticket-id", "threats/fetch-file", "threats/add-to-blacklist", "threats/add-to-exclusions"].contains(&path)
+        || [
+            "threats/analyst-verdict",
+            "threats/incident",
+            "threats/notes",
+            "threats/external-ticket-id",
+            "threats/fetch-file",
+            "threats/add-to-blacklist",
+            "threats/add-to-exclusions",
+        ]
+        .contains(&path)
     {
         Some(&THREATS)
     } else if under("cloud-detection/alerts") || under("private/cloud-detection/alerts") {
@@ -183,13 +208,18 @@ fn object_target(path: &str) -> Option<&'static Target> {
 fn refused_reason(path: &str) -> Option<&'static str> {
     let segments: Vec<&str> = path.split('/').collect();
     let first = segments.first().copied().unwrap_or_default();
-    if ["users", "service-users", "rbac", "mobile-integration"].contains(&first) && (first != "mobile-integration" || segments.get(1) == Some(&"activation")) {
+    if ["users", "service-users", "rbac", "mobile-integration"].contains(&first)
+        && (first != "mobile-integration" || segments.get(1) == Some(&"activation"))
+    {
         return Some("users, service users, roles and logins are identity administration");
     }
     if path == "export/users" || path == "export/service-users" || path.starts_with("settings/sso") {
         return Some("user exports and single sign-on are identity administration");
     }
-    let credential_segment = |s: &&str| ["token", "uninstall-password", "local-authorization", "local-upgrade-authorization", "generate-api-token", "revoke-api-token"].contains(s);
+    let credential_segment = |s: &&str| {
+        ["token", "uninstall-password", "local-authorization", "local-upgrade-authorization", "generate-api-token", "revoke-api-token"]
+            .contains(s)
+    };
     if segments.iter().any(credential_segment) || path == "cloud-funnel/assume-role-external-id" {
         return Some("the endpoint hands out or manages credentials");
     }
@@ -232,7 +262,11 @@ fn api_path(path: &str) -> Result<String, Error> {
     let clean = !relative.is_empty()
         && relative.bytes().all(|c| c.is_ascii_alphanumeric() || b"-_./".contains(&c))
         && !relative.split('/').any(|segment| segment.is_empty() || segment == "." || segment == "..");
-    if clean { Ok(relative.to_owned()) } else { bad("the path may hold only letters, digits, '-', '_', '.' and single '/' between segments") }
+    if clean {
+        Ok(relative.to_owned())
+    } else {
+        bad("the path may hold only letters, digits, '-', '_', '.' and single '/' between segments")
+    }
 }
 
 #[cfg(test)]
@@ -247,7 +281,17 @@ mod tests {
 
     #[test]
     fn refuses_paths_that_leave_the_api_or_the_host() {
-        for path in ["/web/api/v2.0/agents", "https://evil.example/x", "//evil.example/x", "agents/../../admin", "agents?x=1", "agents#x", "", "/agents", "agents//x"] {
+        for path in [
+            "/web/api/v2.0/agents",
+            "https://evil.example/x",
+            "//evil.example/x",
+            "agents/../../admin",
+            "agents?x=1",
+            "agents#x",
+            "",
+            "/agents",
+            "agents//x",
+        ] {
             assert!(api_path(path).is_err(), "{path}");
         }
     }

@@ -26,8 +26,12 @@ pub fn add_to_blocklist(client: &Client, action: &Action, fields: &Map<String, V
 pub fn add_exclusion(client: &Client, action: &Action, fields: &Map<String, Value>) -> Result<Output, Error> {
     let value = fields.get("value").and_then(Value::as_str).unwrap_or_default();
     match fields.get("type").and_then(Value::as_str) {
-        Some("white_hash") if !is_hex(value, &[40]) => return Err(Error::invalid("/value", "a white_hash exclusion takes a SHA1: 40 hex characters")),
-        Some("path") if !is_absolute_path(value) => return Err(Error::invalid("/value", "a path exclusion takes an absolute path without wildcards")),
+        Some("white_hash") if !is_hex(value, &[40]) => {
+            return Err(Error::invalid("/value", "a white_hash exclusion takes a SHA1: 40 hex characters"));
+        }
+        Some("path") if !is_absolute_path(value) => {
+            return Err(Error::invalid("/value", "a path exclusion takes an absolute path without wildcards"));
+        }
         Some("path") if !fields.contains_key("pathExclusionType") => {
             return Err(Error::invalid("/pathExclusionType", "a path exclusion needs pathExclusionType: file, folder or subfolders"));
         }
@@ -83,10 +87,11 @@ fn write_scope(client: &Client, fields: &Map<String, Value>) -> Result<Value, Er
     let at = format!("/scope/{key}");
     let refused = |message: &str| Err(Error::invalid(at.clone(), message.to_owned()));
     // Ids checked against a pin of their own kind need no request; others need a lookup.
-    let within = |pinned: &[String], what: &str| match pin_violation(&asked.iter().map(String::as_str).collect::<Vec<_>>(), pinned, &at, what) {
-        Some(e) => Err(e),
-        None => Ok(()),
-    };
+    let within =
+        |pinned: &[String], what: &str| match pin_violation(&asked.iter().map(String::as_str).collect::<Vec<_>>(), pinned, &at, what) {
+            Some(e) => Err(e),
+            None => Ok(()),
+        };
     if key == "tenant" && value != &Value::Bool(true) {
         return refused("tenant scope is {\"tenant\": true}");
     }

@@ -244,7 +244,14 @@ pub fn listing(client: &Client, path: &str, query: &Query, items_at: Items, boun
 }
 
 /// [`listing`]'s fields appended to `head` (for outputs that say more than the listing).
-pub fn listing_into(client: &Client, path: &str, query: &Query, items_at: Items, bound: Bound, head: ObjectText) -> Result<ObjectText, Error> {
+pub fn listing_into(
+    client: &Client,
+    path: &str,
+    query: &Query,
+    items_at: Items,
+    bound: Bound,
+    head: ObjectText,
+) -> Result<ObjectText, Error> {
     let mut items = RawItems::default();
     let mut beside = Vec::new();
     let walk = client.walk(path, query, items_at, bound, |page, slice| {
@@ -297,10 +304,7 @@ mod tests {
         confine(&mut q, &pins).unwrap();
         assert_eq!(q.get("siteIds"), Some("11,12"));
         let mut q = Query::new().with("siteIds", "12,99");
-        assert_eq!(
-            confine(&mut q, &pins).unwrap_err(),
-            Error::invalid("/siteIds/1", "site 99 is outside the configured scope (11, 12)")
-        );
+        assert_eq!(confine(&mut q, &pins).unwrap_err(), Error::invalid("/siteIds/1", "site 99 is outside the configured scope (11, 12)"));
     }
 
     #[test]

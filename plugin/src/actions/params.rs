@@ -25,7 +25,10 @@ pub enum Kind {
     Bool,
     /// An ISO-8601 UTC timestamp, as SentinelOne's `__gt`/`__lt` filters take them.
     Timestamp,
-    Integer { min: i64, max: i64 },
+    Integer {
+        min: i64,
+        max: i64,
+    },
     /// A non-empty object of these parameters: a target filter in an action body.
     Filter(&'static [Param]),
     /// Any JSON object (the generic request's query and body).
@@ -115,14 +118,18 @@ impl Param {
             Kind::Text => json!({"type": "string", "minLength": 1}),
             Kind::Texts => json!({"type": "array", "items": {"type": "string", "pattern": NO_COMMA}, "minItems": 1, "uniqueItems": true}),
             Kind::Choice(values) => json!({"type": "string", "enum": values}),
-            Kind::Choices(values) => json!({"type": "array", "items": {"type": "string", "enum": values}, "minItems": 1, "uniqueItems": true}),
+            Kind::Choices(values) => {
+                json!({"type": "array", "items": {"type": "string", "enum": values}, "minItems": 1, "uniqueItems": true})
+            }
             Kind::Bool => json!({"type": "boolean"}),
             Kind::Timestamp => json!({"type": "string", "format": "date-time"}),
             Kind::Integer { min, max } => json!({"type": "integer", "minimum": min, "maximum": max}),
             Kind::Object => json!({"type": "object"}),
             Kind::Const(value) => json!({"const": value}),
             Kind::Password => json!({"type": "string", "minLength": 10, "writeOnly": true}),
-            Kind::Paths => json!({"type": "array", "items": {"type": "string", "pattern": PATH_PATTERN}, "minItems": 1, "maxItems": 10, "uniqueItems": true}),
+            Kind::Paths => {
+                json!({"type": "array", "items": {"type": "string", "pattern": PATH_PATTERN}, "minItems": 1, "maxItems": 10, "uniqueItems": true})
+            }
             Kind::Hash => json!({"type": "string", "pattern": HASH_PATTERN}),
             Kind::Sha1 => json!({"type": "string", "pattern": SHA1_PATTERN}),
             Kind::Filter(params) => {
@@ -214,9 +221,7 @@ impl Param {
                 _ => bad("expected a SHA1: 40 hex characters".into()),
             },
             Kind::Filter(params) => match value {
-                Value::Object(fields) if !fields.is_empty() => {
-                    validate_fields(&params.iter().collect::<Vec<_>>(), fields, &at).map(|_| ())
-                }
+                Value::Object(fields) if !fields.is_empty() => validate_fields(&params.iter().collect::<Vec<_>>(), fields, &at).map(|_| ()),
                 _ => bad("expected a non-empty filter object: an empty filter would match every object in scope".into()),
             },
         }

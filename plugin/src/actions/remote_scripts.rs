@@ -14,8 +14,18 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 /// Task statuses SentinelOne reports.
-pub const TASK_STATUSES: &[&str] =
-    &["created", "pending", "pending_user_action", "scheduled", "in_progress", "completed", "failed", "canceled", "expired", "partially_completed"];
+pub const TASK_STATUSES: &[&str] = &[
+    "created",
+    "pending",
+    "pending_user_action",
+    "scheduled",
+    "in_progress",
+    "completed",
+    "failed",
+    "canceled",
+    "expired",
+    "partially_completed",
+];
 /// The statuses after which a task changes no more.
 const ENDED: &[&str] = &["completed", "failed", "canceled", "expired", "partially_completed"];
 /// Between two status reads (no limit is documented; one every two seconds is gentle).
@@ -54,7 +64,9 @@ pub fn run(client: &Client, action: &Action, fields: &Map<String, Value>) -> Res
         if done || failure.is_some() || !deadline.sleep_within(client.clock, POLL_INTERVAL) {
             let mut warnings: Vec<Value> = out.get("warnings").and_then(Value::as_array).cloned().unwrap_or_default();
             if let Some(e) = failure {
-                warnings.push(json!(format!("the script was started, but reading its tasks failed ({e}); follow them with scripts.status and the parentTaskId")));
+                warnings.push(json!(format!(
+                    "the script was started, but reading its tasks failed ({e}); follow them with scripts.status and the parentTaskId"
+                )));
             } else if !done {
                 warnings.push(json!("some tasks had not ended when the wait ended (waitSeconds, or the host's call bound); follow them with scripts.status and the parentTaskId"));
             }

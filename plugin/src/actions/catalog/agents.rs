@@ -56,7 +56,18 @@ const MACHINE_TYPES: &[&str] = &["unknown", "desktop", "laptop", "server", "kube
 
 const AGENT_SORT: &[Param] = &[Param::query(
     "sortBy",
-    Kind::Choice(&["id", "computerName", "createdAt", "updatedAt", "lastActiveDate", "registeredAt", "networkStatus", "siteId", "osType", "agentVersion"]),
+    Kind::Choice(&[
+        "id",
+        "computerName",
+        "createdAt",
+        "updatedAt",
+        "lastActiveDate",
+        "registeredAt",
+        "networkStatus",
+        "siteId",
+        "osType",
+        "agentVersion",
+    ]),
     "Sort field. Incremental readers use updatedAt with sortOrder asc.",
 )];
 
@@ -82,44 +93,157 @@ const APPLICATIONS: &[Param] = &[Param::query("ids", Kind::Ids, "The agents whos
 const FETCH_FILES: &[Param] = &[
     Param::control("id", Kind::Id, "The agent to fetch the files from.").required(),
     Param::data("files", Kind::Paths, "Absolute paths of up to 10 files (10 MB in all), no wildcards.").required(),
-    Param::data("password", Kind::Password, "Password for the uploaded zip: at least 10 characters mixing upper and lower case, digits and symbols. Never logged or returned.").required(),
+    Param::data(
+        "password",
+        Kind::Password,
+        "Password for the uploaded zip: at least 10 characters mixing upper and lower case, digits and symbols. Never logged or returned.",
+    )
+    .required(),
 ];
 
 /// An example targeting two agents by id.
 const TWO_AGENTS: &str = r#"{"ids": ["1834780238610855700", "1834780238610855701"]}"#;
 
 /// One `POST agents/actions/<verb>` row.
-const fn agent_action(name: &'static str, title: &'static str, description: &'static str, path: &'static str, role: Role, params: &'static [&'static [Param]]) -> Action {
+const fn agent_action(
+    name: &'static str,
+    title: &'static str,
+    description: &'static str,
+    path: &'static str,
+    role: Role,
+    params: &'static [&'static [Param]],
+) -> Action {
     row(name, title, description, params, Op::Act { method: Method::Post, path, target: &AGENTS }).role(role).example(TWO_AGENTS)
 }
 
 pub const ACTIONS: &[Action] = &[
-    row("agents.list", "List agents", "Agents matching the filters, following cursors to the end or to maxItems.", &[AGENT_FILTERS, AGENT_SORT, LIST_CONTROLS], Op::List { path: "agents", items: Items::Data, page_cap: MAX_PAGE_SIZE })
+    row(
+        "agents.list",
+        "List agents",
+        "Agents matching the filters, following cursors to the end or to maxItems.",
+        &[AGENT_FILTERS, AGENT_SORT, LIST_CONTROLS],
+        Op::List { path: "agents", items: Items::Data, page_cap: MAX_PAGE_SIZE },
+    )
+    .scope(Scope::Query)
+    .example(r#"{"osTypes": ["windows"], "isActive": true, "sortBy": "updatedAt", "sortOrder": "asc", "maxItems": 2000}"#),
+    row("agents.count", "Count agents", "How many agents match the filters.", &[AGENT_FILTERS], Op::Count { path: "agents/count" })
         .scope(Scope::Query)
-        .example(r#"{"osTypes": ["windows"], "isActive": true, "sortBy": "updatedAt", "sortOrder": "asc", "maxItems": 2000}"#),
-    row("agents.count", "Count agents", "How many agents match the filters.", &[AGENT_FILTERS], Op::Count { path: "agents/count" }).scope(Scope::Query).example(r#"{"infected": true}"#),
-    row("agents.get", "Get an agent", "One agent by id, with every field SentinelOne returns.", &[ONE_ID], Op::One { path: "agents", what: "agent" })
-        .scope(Scope::Query)
-        .example(r#"{"id": "1834780238610855700"}"#),
-    row("agents.applications", "Installed applications", "The applications installed on the agents (name, publisher, version, size, install date).", &[APPLICATIONS], Op::Read { path: "agents/applications" })
-        .scope(Scope::Ids { field: "ids", of: &AGENTS })
-        .example(r#"{"ids": ["1834780238610855700"]}"#),
-    agent_action("agents.isolate", "Isolate agents", "Disconnect the endpoints from the network; they keep talking to the console.", "agents/actions/disconnect", Role::Soc, &[AGENT_TARGET]).destructive(),
-    agent_action("agents.reconnect", "Reconnect agents", "Reconnect isolated endpoints to the network.", "agents/actions/connect", Role::Soc, &[AGENT_TARGET]),
-    agent_action("agents.scan", "Start a full disk scan", "Start a full disk scan on the agents.", "agents/actions/initiate-scan", Role::It, &[AGENT_TARGET]),
-    agent_action("agents.abort-scan", "Abort a scan", "Stop a running full disk scan.", "agents/actions/abort-scan", Role::It, &[AGENT_TARGET]),
-    agent_action("agents.fetch-logs", "Fetch agent logs", "Ask the agents to upload their logs.", "agents/actions/fetch-logs", Role::It, &[AGENT_TARGET, FETCH_LOGS]),
-    agent_action("agents.restart", "Restart endpoints", "Reboot the endpoints.", "agents/actions/restart-machine", Role::It, &[AGENT_TARGET]).destructive(),
-    agent_action("agents.shutdown", "Shut down endpoints", "Shut the endpoints down (online agents only).", "agents/actions/shutdown", Role::It, &[AGENT_TARGET]).destructive(),
-    agent_action("agents.decommission", "Decommission agents", "Remove the agents from the console until they check in again.", "agents/actions/decommission", Role::Admin, &[AGENT_TARGET]).destructive(),
-    agent_action("agents.uninstall", "Uninstall agents", "Uninstall the agents (the endpoint reboots afterwards).", "agents/actions/uninstall", Role::Admin, &[AGENT_TARGET])
-        .destructive()
-        .example(r#"{"filter": {"computerName__contains": ["LAB-"], "isActive": false}, "dryRun": true}"#),
-    agent_action("agents.broadcast", "Broadcast a message", "Show a message to the endpoints' users.", "agents/actions/broadcast", Role::It, &[AGENT_TARGET, BROADCAST])
-        .example(r#"{"ids": ["1834780238610855700"], "message": "IT will restart this computer at 18:00."}"#),
-    agent_action("agents.move-to-site", "Move agents to a site", "Move the agents to another site (account or global scope).", "agents/actions/move-to-site", Role::Admin, &[AGENT_TARGET, MOVE_TO_SITE])
-        .destructive()
-        .example(r#"{"ids": ["1834780238610855700"], "targetSiteId": "1834780238610855650"}"#),
+        .example(r#"{"infected": true}"#),
+    row(
+        "agents.get",
+        "Get an agent",
+        "One agent by id, with every field SentinelOne returns.",
+        &[ONE_ID],
+        Op::One { path: "agents", what: "agent" },
+    )
+    .scope(Scope::Query)
+    .example(r#"{"id": "1834780238610855700"}"#),
+    row(
+        "agents.applications",
+        "Installed applications",
+        "The applications installed on the agents (name, publisher, version, size, install date).",
+        &[APPLICATIONS],
+        Op::Read { path: "agents/applications" },
+    )
+    .scope(Scope::Ids { field: "ids", of: &AGENTS })
+    .example(r#"{"ids": ["1834780238610855700"]}"#),
+    agent_action(
+        "agents.isolate",
+        "Isolate agents",
+        "Disconnect the endpoints from the network; they keep talking to the console.",
+        "agents/actions/disconnect",
+        Role::Soc,
+        &[AGENT_TARGET],
+    )
+    .destructive(),
+    agent_action(
+        "agents.reconnect",
+        "Reconnect agents",
+        "Reconnect isolated endpoints to the network.",
+        "agents/actions/connect",
+        Role::Soc,
+        &[AGENT_TARGET],
+    ),
+    agent_action(
+        "agents.scan",
+        "Start a full disk scan",
+        "Start a full disk scan on the agents.",
+        "agents/actions/initiate-scan",
+        Role::It,
+        &[AGENT_TARGET],
+    ),
+    agent_action(
+        "agents.abort-scan",
+        "Abort a scan",
+        "Stop a running full disk scan.",
+        "agents/actions/abort-scan",
+        Role::It,
+        &[AGENT_TARGET],
+    ),
+    agent_action(
+        "agents.fetch-logs",
+        "Fetch agent logs",
+        "Ask the agents to upload their logs.",
+        "agents/actions/fetch-logs",
+        Role::It,
+        &[AGENT_TARGET, FETCH_LOGS],
+    ),
+    agent_action(
+        "agents.restart",
+        "Restart endpoints",
+        "Reboot the endpoints.",
+        "agents/actions/restart-machine",
+        Role::It,
+        &[AGENT_TARGET],
+    )
+    .destructive(),
+    agent_action(
+        "agents.shutdown",
+        "Shut down endpoints",
+        "Shut the endpoints down (online agents only).",
+        "agents/actions/shutdown",
+        Role::It,
+        &[AGENT_TARGET],
+    )
+    .destructive(),
+    agent_action(
+        "agents.decommission",
+        "Decommission agents",
+        "Remove the agents from the console until they check in again.",
+        "agents/actions/decommission",
+        Role::Admin,
+        &[AGENT_TARGET],
+    )
+    .destructive(),
+    agent_action(
+        "agents.uninstall",
+        "Uninstall agents",
+        "Uninstall the agents (the endpoint reboots afterwards).",
+        "agents/actions/uninstall",
+        Role::Admin,
+        &[AGENT_TARGET],
+    )
+    .destructive()
+    .example(r#"{"filter": {"computerName__contains": ["LAB-"], "isActive": false}, "dryRun": true}"#),
+    agent_action(
+        "agents.broadcast",
+        "Broadcast a message",
+        "Show a message to the endpoints' users.",
+        "agents/actions/broadcast",
+        Role::It,
+        &[AGENT_TARGET, BROADCAST],
+    )
+    .example(r#"{"ids": ["1834780238610855700"], "message": "IT will restart this computer at 18:00."}"#),
+    agent_action(
+        "agents.move-to-site",
+        "Move agents to a site",
+        "Move the agents to another site (account or global scope).",
+        "agents/actions/move-to-site",
+        Role::Admin,
+        &[AGENT_TARGET, MOVE_TO_SITE],
+    )
+    .destructive()
+    .example(r#"{"ids": ["1834780238610855700"], "targetSiteId": "1834780238610855650"}"#),
     row(
         "agents.fetch-files",
         "Fetch files from an agent",

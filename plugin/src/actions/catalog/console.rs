@@ -11,7 +11,11 @@ const GENERIC_PATH: &[Param] = &[
     Param::control("query", Kind::Object, "Query parameters; arrays are sent comma-separated."),
 ];
 const GENERIC_PAGING: &[Param] = &[
-    Param::control("paginate", Kind::Bool, "GET only: follow cursors and return every item (up to maxItems and the output budget), with more and nextCursor."),
+    Param::control(
+        "paginate",
+        Kind::Bool,
+        "GET only: follow cursors and return every item (up to maxItems and the output budget), with more and nextCursor.",
+    ),
     Param::control("maxItems", Kind::Integer { min: 1, max: 1_000_000 }, "With paginate: stop after this many items (default 10000)."),
 ];
 const GENERIC_WRITE: &[Param] = &[

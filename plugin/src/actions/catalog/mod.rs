@@ -45,7 +45,11 @@ const fn ts(name: &'static str) -> Param {
 /// Paging controls shared by every list action.
 pub const LIST_CONTROLS: &[Param] = &[
     Param::control("limit", Kind::Integer { min: 1, max: MAX_PAGE_SIZE as i64 }, "Items per request (default and maximum 1000)."),
-    Param::control("maxItems", Kind::Integer { min: 1, max: 1_000_000 }, "Stop after this many items (default 10000); `more` says whether items remain."),
+    Param::control(
+        "maxItems",
+        Kind::Integer { min: 1, max: 1_000_000 },
+        "Stop after this many items (default 10000); `more` says whether items remain.",
+    ),
     Param::control("cursor", Kind::Text, "Resume from a previous output's `nextCursor`."),
     Param::query("sortOrder", Kind::Choice(&["asc", "desc"]), "Sort direction."),
 ];
@@ -61,7 +65,13 @@ const fn row(name: &'static str, title: &'static str, description: &'static str,
 }
 
 /// A list row: `GET path` with filters (scope pins added), all pages.
-const fn list(name: &'static str, title: &'static str, description: &'static str, path: &'static str, params: &'static [&'static [Param]]) -> Action {
+const fn list(
+    name: &'static str,
+    title: &'static str,
+    description: &'static str,
+    path: &'static str,
+    params: &'static [&'static [Param]],
+) -> Action {
     row(name, title, description, params, Op::List { path, items: Items::Data, page_cap: MAX_PAGE_SIZE }).scope(Scope::Query)
 }
 

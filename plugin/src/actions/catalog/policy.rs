@@ -38,8 +38,13 @@ const WRITE_SCOPE: &[Param] = &[
     Param::query("siteIds", Kind::Ids, "These sites."),
     Param::query("groupIds", Kind::Ids, "These groups."),
 ];
-const SCOPE: Param = Param::control("scope", Kind::Filter(WRITE_SCOPE), "Where the entry applies: exactly one of tenant, accountIds, siteIds, groupIds (default: the configured scope pins).");
-const OS_TYPES_PARAM: Param = Param::control("osTypes", Kind::Choices(OS_TYPES), "The operating systems to add it for: one entry per OS.").required();
+const SCOPE: Param = Param::control(
+    "scope",
+    Kind::Filter(WRITE_SCOPE),
+    "Where the entry applies: exactly one of tenant, accountIds, siteIds, groupIds (default: the configured scope pins).",
+);
+const OS_TYPES_PARAM: Param =
+    Param::control("osTypes", Kind::Choices(OS_TYPES), "The operating systems to add it for: one entry per OS.").required();
 
 const BLOCKLIST_ADD: &[Param] = &[
     Param::data("type", Kind::Const("black_hash"), "Always black_hash (sent for you)."),
@@ -55,7 +60,13 @@ const EXCLUSION_ADD: &[Param] = &[
     Param::data("pathExclusionType", Kind::Choice(&["file", "folder", "subfolders"]), "For path exclusions: what the path covers."),
     Param::data(
         "mode",
-        Kind::Choice(&["suppress", "disable_in_process_monitor", "disable_in_process_monitor_deep", "disable_all_monitors", "disable_all_monitors_deep"]),
+        Kind::Choice(&[
+            "suppress",
+            "disable_in_process_monitor",
+            "disable_in_process_monitor_deep",
+            "disable_all_monitors",
+            "disable_all_monitors_deep",
+        ]),
         "For path exclusions: what is turned off.",
     ),
     Param::data("description", Kind::Text, "Why it is excluded."),
@@ -64,8 +75,10 @@ const EXCLUSION_ADD: &[Param] = &[
 
 const DELETE_TARGET: Param = Param::control("ids", Kind::Ids, "The entries to delete.").required();
 const DRY_RUN: Param = Param::control("dryRun", Kind::Bool, "Report which ids exist within the scope and delete none.");
-const BLOCKLIST_DELETE: &[Param] = &[DELETE_TARGET, Param::data("type", Kind::Const("black_hash"), "Always black_hash (sent for you)."), DRY_RUN];
-const EXCLUSION_DELETE: &[Param] = &[DELETE_TARGET, Param::data("type", Kind::Choice(EXCLUSION_TYPES), "The entries' type.").required(), DRY_RUN];
+const BLOCKLIST_DELETE: &[Param] =
+    &[DELETE_TARGET, Param::data("type", Kind::Const("black_hash"), "Always black_hash (sent for you)."), DRY_RUN];
+const EXCLUSION_DELETE: &[Param] =
+    &[DELETE_TARGET, Param::data("type", Kind::Choice(EXCLUSION_TYPES), "The entries' type.").required(), DRY_RUN];
 
 /// Blocklist entries, deleted by id with `DELETE restrictions {"data": {"type", "ids"}}`;
 /// `includeChildren` so entries set below a pinned scope are found there.

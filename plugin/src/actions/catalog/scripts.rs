@@ -1,9 +1,9 @@
 //! Remote scripts (RemoteOps): the library, running a script on agents, and its tasks.
 
+use super::super::act::{Count, Target};
 use super::super::params::{Kind, Param};
 use super::agents::AGENT_TARGET;
 use super::{LIST_CONTROLS, OS_TYPES, list, row};
-use super::super::act::{Count, Target};
 use crate::actions::{Action, Op, Role, Scope, remote_scripts};
 use crate::client::{Items, MAX_PAGE_SIZE};
 use crate::http::Method;
@@ -20,7 +20,12 @@ const LIBRARY_FILTERS: &[Param] = &[
 const EXECUTE: &[Param] = &[
     Param::data("scriptId", Kind::Id, "The script to run (see scripts.list).").required(),
     Param::data("taskDescription", Kind::Text, "What the run is for (shown in the console).").required(),
-    Param::data("outputDestination", Kind::Choice(&["SentinelCloud", "Local", "None", "SingularityXDR"]), "Where the output goes (SentinelCloud for scripts.results).").required(),
+    Param::data(
+        "outputDestination",
+        Kind::Choice(&["SentinelCloud", "Local", "None", "SingularityXDR"]),
+        "Where the output goes (SentinelCloud for scripts.results).",
+    )
+    .required(),
     Param::data("inputParams", Kind::Text, "The script's command-line input."),
     Param::data("scriptRuntimeTimeoutSeconds", Kind::Integer { min: 1, max: 172_800 }, "Stop the script after this long."),
     Param::data("requiresApproval", Kind::Bool, "Wait for an approver in the console."),

@@ -33,24 +33,42 @@ pub const THREAT_FILTERS: &[Param] = &[
     ts("updatedAt__lt"),
     ts("updatedAt__lte"),
 ];
-const THREAT_SORT: &[Param] = &[Param::query("sortBy", Kind::Choice(&["id", "createdAt", "updatedAt"]), "Sort field. Incremental readers use updatedAt with sortOrder asc.")];
+const THREAT_SORT: &[Param] = &[Param::query(
+    "sortBy",
+    Kind::Choice(&["id", "createdAt", "updatedAt"]),
+    "Sort field. Incremental readers use updatedAt with sortOrder asc.",
+)];
 
 pub const THREATS: Target = Target::new("threat", "threats", THREAT_FILTERS, Count::ListTotal("threats"));
 
 const THREAT_TARGET: &[Param] = &[
     Param::control("ids", Kind::Ids, "The threats to act on."),
-    Param::control("filter", Kind::Filter(THREAT_FILTERS), "Act on every threat matching this filter instead of ids (needs confirmFilter)."),
+    Param::control(
+        "filter",
+        Kind::Filter(THREAT_FILTERS),
+        "Act on every threat matching this filter instead of ids (needs confirmFilter).",
+    ),
     Param::control("confirmFilter", Kind::Bool, "Must be true to act on a filter: the action reaches every matching threat."),
     Param::control("dryRun", Kind::Bool, "Count the threats the target matches and act on none."),
 ];
-const MITIGATION: &[Param] = &[Param::control("action", Kind::Choice(&["kill", "quarantine", "remediate", "rollback-remediation", "un-quarantine"]), "The mitigation.").required()];
+const MITIGATION: &[Param] = &[Param::control(
+    "action",
+    Kind::Choice(&["kill", "quarantine", "remediate", "rollback-remediation", "un-quarantine"]),
+    "The mitigation.",
+)
+.required()];
 const VERDICT: &[Param] = &[Param::data("analystVerdict", Kind::Choice(ANALYST_VERDICTS), "The analyst verdict.").required()];
 const INCIDENT: &[Param] = &[Param::data("incidentStatus", Kind::Choice(INCIDENT_STATUSES), "The incident status.").required()];
 const NOTE: &[Param] = &[Param::data("text", Kind::Text, "The note.").required()];
 const TICKET: &[Param] = &[Param::data("externalTicketId", Kind::Text, "The ticket id in the external system.").required()];
 
 const ADD_TO_BLOCKLIST: &[Param] = &[
-    Param::data("targetScope", Kind::Choice(&["group", "site", "account", "tenant"]), "Where the blocklist entry applies, relative to each threat's agent.").required(),
+    Param::data(
+        "targetScope",
+        Kind::Choice(&["group", "site", "account", "tenant"]),
+        "Where the blocklist entry applies, relative to each threat's agent.",
+    )
+    .required(),
     Param::data("description", Kind::Text, "The entry's description."),
     Param::data("note", Kind::Text, "A note added to the threats."),
     Param::data("externalTicketId", Kind::Text, "A ticket id in an external system."),
@@ -74,13 +92,28 @@ const TWO_THREATS: &str = r#"{"ids": ["1834780238610856001", "183478023861085600
 const ONE_THREAT: Scope = Scope::Ids { field: "id", of: &THREATS };
 
 /// One targeted row on threats or alerts.
-const fn act(name: &'static str, title: &'static str, description: &'static str, path: &'static str, target: &'static Target, params: &'static [&'static [Param]]) -> Action {
+const fn act(
+    name: &'static str,
+    title: &'static str,
+    description: &'static str,
+    path: &'static str,
+    target: &'static Target,
+    params: &'static [&'static [Param]],
+) -> Action {
     row(name, title, description, params, Op::Act { method: Method::Post, path, target }).role(Role::Soc).example(TWO_THREATS)
 }
 
 /// A list of one threat's sub-objects: `GET threats/{id}/...`, all pages.
-const fn threat_list(name: &'static str, title: &'static str, description: &'static str, path: &'static str, params: &'static [&'static [Param]]) -> Action {
-    row(name, title, description, params, Op::List { path, items: Items::Data, page_cap: MAX_PAGE_SIZE }).scope(ONE_THREAT).example(r#"{"id": "1834780238610856001"}"#)
+const fn threat_list(
+    name: &'static str,
+    title: &'static str,
+    description: &'static str,
+    path: &'static str,
+    params: &'static [&'static [Param]],
+) -> Action {
+    row(name, title, description, params, Op::List { path, items: Items::Data, page_cap: MAX_PAGE_SIZE })
+        .scope(ONE_THREAT)
+        .example(r#"{"id": "1834780238610856001"}"#)
 }
 
 pub const THREAT_ACTIONS: &[Action] = &[
@@ -130,8 +163,16 @@ const ALERT_FILTERS: &[Param] = &[
     Param::query("ids", Kind::Ids, "Alert ids (alertInfo.alertId)."),
     Param::query("accountIds", Kind::Ids, "Account ids."),
     Param::query("siteIds", Kind::Ids, "Site ids."),
-    Param::query("incidentStatus", Kind::Choices(&["UNRESOLVED", "IN_PROGRESS", "RESOLVED"]), "Incident statuses (UPPER_SNAKE here; alerts show display case)."),
-    Param::query("analystVerdict", Kind::Choices(&["UNDEFINED", "TRUE_POSITIVE", "FALSE_POSITIVE", "SUSPICIOUS"]), "Analyst verdicts (UPPER_SNAKE)."),
+    Param::query(
+        "incidentStatus",
+        Kind::Choices(&["UNRESOLVED", "IN_PROGRESS", "RESOLVED"]),
+        "Incident statuses (UPPER_SNAKE here; alerts show display case).",
+    ),
+    Param::query(
+        "analystVerdict",
+        Kind::Choices(&["UNDEFINED", "TRUE_POSITIVE", "FALSE_POSITIVE", "SUSPICIOUS"]),
+        "Analyst verdicts (UPPER_SNAKE).",
+    ),
     Param::query("severity", Kind::Choices(&["Low", "Medium", "High", "Critical"]), "Rule severities."),
     ts("createdAt__gt"),
     ts("createdAt__gte"),
@@ -140,7 +181,10 @@ const ALERT_FILTERS: &[Param] = &[
     Param::query("sortBy", Kind::Choice(&["alertInfoCreatedAt", "id"]), "Sort field."),
 ];
 
-pub const ALERTS: Target = Target { id_at: "/alertInfo/alertId", ..Target::new("alert", "cloud-detection/alerts", ALERT_FILTERS, Count::ListTotal("cloud-detection/alerts")) };
+pub const ALERTS: Target = Target {
+    id_at: "/alertInfo/alertId",
+    ..Target::new("alert", "cloud-detection/alerts", ALERT_FILTERS, Count::ListTotal("cloud-detection/alerts"))
+};
 
 const ALERT_TARGET: &[Param] = &[
     Param::control("ids", Kind::Ids, "The alerts to act on."),
@@ -148,20 +192,55 @@ const ALERT_TARGET: &[Param] = &[
     Param::control("confirmFilter", Kind::Bool, "Must be true to act on a filter."),
     Param::control("dryRun", Kind::Bool, "Count the alerts the target matches and act on none."),
 ];
-const ALERT_VERDICT: &[Param] = &[Param::data("analystVerdict", Kind::Choice(&["UNDEFINED", "TRUE_POSITIVE", "FALSE_POSITIVE", "SUSPICIOUS"]), "The analyst verdict.").required()];
-const ALERT_INCIDENT: &[Param] = &[Param::data("incidentStatus", Kind::Choice(&["UNRESOLVED", "IN_PROGRESS", "RESOLVED"]), "The incident status.").required()];
+const ALERT_VERDICT: &[Param] =
+    &[Param::data("analystVerdict", Kind::Choice(&["UNDEFINED", "TRUE_POSITIVE", "FALSE_POSITIVE", "SUSPICIOUS"]), "The analyst verdict.")
+        .required()];
+const ALERT_INCIDENT: &[Param] =
+    &[Param::data("incidentStatus", Kind::Choice(&["UNRESOLVED", "IN_PROGRESS", "RESOLVED"]), "The incident status.").required()];
 
 pub const ACTIVITY_ACTIONS: &[Action] = &[
-    list("activities.list", "List activities", "Console activities matching the filters, all pages.", "activities", &[ACTIVITY_FILTERS, LIST_CONTROLS])
-        .example(r#"{"activityTypes": ["86"], "createdAt__gt": "2026-11-20T00:00:00Z", "sortBy": "createdAt", "sortOrder": "asc"}"#),
-    row("activities.types", "Activity types", "Every activity type code with its description template.", &[NONE], Op::Read { path: "activities/types" }),
+    list(
+        "activities.list",
+        "List activities",
+        "Console activities matching the filters, all pages.",
+        "activities",
+        &[ACTIVITY_FILTERS, LIST_CONTROLS],
+    )
+    .example(r#"{"activityTypes": ["86"], "createdAt__gt": "2026-11-20T00:00:00Z", "sortBy": "createdAt", "sortOrder": "asc"}"#),
+    row(
+        "activities.types",
+        "Activity types",
+        "Every activity type code with its description template.",
+        &[NONE],
+        Op::Read { path: "activities/types" },
+    ),
 ];
 
 pub const ALERT_ACTIONS: &[Action] = &[
-    list("alerts.list", "List cloud-detection alerts", "STAR and custom-rule alerts; the id is alertInfo.alertId.", "cloud-detection/alerts", &[ALERT_FILTERS, LIST_CONTROLS])
-        .example(r#"{"incidentStatus": ["UNRESOLVED"], "severity": ["High", "Critical"]}"#),
-    act("alerts.set-verdict", "Set an alert verdict", "Set the analyst verdict on every alert given.", "cloud-detection/alerts/analyst-verdict", &ALERTS, &[ALERT_TARGET, ALERT_VERDICT])
-        .example(r#"{"ids": ["1834780238610857001"], "analystVerdict": "FALSE_POSITIVE"}"#),
-    act("alerts.set-incident-status", "Set an alert incident status", "Set the incident status on every alert given.", "cloud-detection/alerts/incident", &ALERTS, &[ALERT_TARGET, ALERT_INCIDENT])
-        .example(r#"{"ids": ["1834780238610857001"], "incidentStatus": "RESOLVED"}"#),
+    list(
+        "alerts.list",
+        "List cloud-detection alerts",
+        "STAR and custom-rule alerts; the id is alertInfo.alertId.",
+        "cloud-detection/alerts",
+        &[ALERT_FILTERS, LIST_CONTROLS],
+    )
+    .example(r#"{"incidentStatus": ["UNRESOLVED"], "severity": ["High", "Critical"]}"#),
+    act(
+        "alerts.set-verdict",
+        "Set an alert verdict",
+        "Set the analyst verdict on every alert given.",
+        "cloud-detection/alerts/analyst-verdict",
+        &ALERTS,
+        &[ALERT_TARGET, ALERT_VERDICT],
+    )
+    .example(r#"{"ids": ["1834780238610857001"], "analystVerdict": "FALSE_POSITIVE"}"#),
+    act(
+        "alerts.set-incident-status",
+        "Set an alert incident status",
+        "Set the incident status on every alert given.",
+        "cloud-detection/alerts/incident",
+        &ALERTS,
+        &[ALERT_TARGET, ALERT_INCIDENT],
+    )
+    .example(r#"{"ids": ["1834780238610857001"], "incidentStatus": "RESOLVED"}"#),
 ];

@@ -48,15 +48,23 @@ const GROUP_LIST_CONTROLS: &[Param] = &[
 
 /// Accounts, resolved with `GET accounts?accountIds=` (the endpoint takes no site filter, so a
 /// site-pinned configuration is checked against its account pins only).
-pub const ACCOUNTS: Target = Target { id_key: "accountIds", pin_keys: &["accountIds"], ..Target::new("account", "accounts", ACCOUNT_FILTERS, Count::ListTotal("accounts")) };
+pub const ACCOUNTS: Target = Target {
+    id_key: "accountIds",
+    pin_keys: &["accountIds"],
+    ..Target::new("account", "accounts", ACCOUNT_FILTERS, Count::ListTotal("accounts"))
+};
 /// Sites, resolved with `GET sites?siteIds=` (items under `data.sites`).
-pub const SITES: Target = Target { id_key: "siteIds", items: Items::Field("sites"), ..Target::new("site", "sites", SITE_FILTERS, Count::ListTotal("sites")) };
+pub const SITES: Target =
+    Target { id_key: "siteIds", items: Items::Field("sites"), ..Target::new("site", "sites", SITE_FILTERS, Count::ListTotal("sites")) };
 /// Groups, resolved with `GET groups?groupIds=` (at most 300 per page).
-pub const GROUPS: Target = Target { id_key: "groupIds", page_cap: 300, ..Target::new("group", "groups", GROUP_FILTERS, Count::ListTotal("groups")) };
+pub const GROUPS: Target =
+    Target { id_key: "groupIds", page_cap: 300, ..Target::new("group", "groups", GROUP_FILTERS, Count::ListTotal("groups")) };
 
 /// A read of one object at `path/{id}`, refused when the object lies outside the scope pins.
 const fn get(name: &'static str, title: &'static str, description: &'static str, path: &'static str, of: &'static Target) -> Action {
-    row(name, title, description, &[ONE_ID], Op::Read { path }).scope(Scope::Ids { field: "id", of }).example(r#"{"id": "1834780238610855645"}"#)
+    row(name, title, description, &[ONE_ID], Op::Read { path })
+        .scope(Scope::Ids { field: "id", of })
+        .example(r#"{"id": "1834780238610855645"}"#)
 }
 
 const MOVE_TO_GROUP: &[Param] = &[
