@@ -7,10 +7,12 @@
 //! - [`credentials`]: the API token, held by the host and never printed.
 //! - [`outbound`]: the `wasi:http` hook that enforces the policy and adds the credential.
 //! - [`runtime`]: one engine, a precompiled component, a fresh store per call.
+//! - [`collector`]: the collection loop, with exactly-once file delivery.
 //! - [`cpu`]: the guest's own CPU time, metered by call hooks.
 //! - [`wit_json`]: the plugin's typed errors as JSON with WIT's names.
 
 mod bindings;
+pub mod collector;
 pub mod cpu;
 pub mod credentials;
 mod logging;
@@ -23,6 +25,7 @@ pub use bindings::exports::sentinelone::plugin::integration::{
     ActionInfo, CheckReport, ConfigKey, Finding, FindingCode, Identity, IdentityKind, PluginInfo, Role, ScopeRole, Severity, TokenLifetime,
     Verdict,
 };
+pub use bindings::exports::sentinelone::plugin::collection::{Batch, CollectOptions, Counts, StreamInfo};
 pub use bindings::exports::sentinelone::plugin::organizations::{Account, Group, Licences, OrganizationTree, Site};
 pub use bindings::sentinelone::plugin::types::{
     Error as PluginError, InvalidInput, RateLimited, TransportError, TransportKind, UpstreamError,

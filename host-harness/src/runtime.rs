@@ -14,6 +14,7 @@
 //! 4. A call the host stops anyway (a bound, a trap) is a [`Fault`], which still carries the
 //!    plugin's logs and the record of every request it sent.
 
+use crate::bindings::exports::sentinelone::plugin::collection::{Batch, CollectOptions, StreamInfo};
 use crate::bindings::exports::sentinelone::plugin::integration::{CheckReport, PluginInfo};
 use crate::bindings::exports::sentinelone::plugin::organizations::OrganizationTree;
 use crate::bindings::sentinelone::plugin::types::Error as PluginError;
@@ -68,6 +69,18 @@ impl Connection {
             token_warning_days: None,
             policy: Policy::for_console(console_url)?,
         })
+    }
+
+    /// No console, no credential, a policy that lets nothing out: for calls that need neither.
+    fn unconfigured() -> Connection {
+        Connection {
+            console_url: String::new(),
+            credential: None,
+            account_ids: Vec::new(),
+            site_ids: Vec::new(),
+            token_warning_days: None,
+            policy: Policy::deny_all(),
+        }
     }
 
     fn config_variables(&self) -> WasiConfigVariables {
@@ -261,14 +274,7 @@ impl Runtime {
 
     /// The plugin's self-description. Runs with no configuration and a deny-all policy.
     pub async fn describe(&self) -> Result<PluginInfo, Fault> {
-        let none = Connection {
-            console_url: String::new(),
-            credential: None,
-            account_ids: Vec::new(),
-            site_ids: Vec::new(),
-            token_warning_days: None,
-            policy: Policy::deny_all(),
-        };
+        let none = Connection::unconfigured();
         let outcome = self.call(&none, async |plugin, store| plugin.sentinelone_plugin_integration().call_describe(store).await).await?;
         Ok(outcome.value)
     }
@@ -295,6 +301,26 @@ impl Runtime {
             });
         }
         self.call(connection, async |plugin, store| plugin.sentinelone_plugin_integration().call_invoke(store, action, input).await).await
+    }
+
+    /// The streams the plugin can collect. Runs with no configuration and a deny-all policy.
+    pub async fn streams(&self) -> Result<Vec<StreamInfo>, Fault> {
+        let none = Connection::unconfigured();
+        let outcome = self.call(&none, async |plugin, store| plugin.sentinelone_plugin_collection().call_streams(store).await).await?;
+        Ok(outcome.value)
+    }
+
+    /// Collects the next events of `stream` after `checkpoint` (see the `collection` interface).
+    pub async fn collect(
+        &self,
+        connection: &Connection,
+        stream: &str,
+        checkpoint: Option<&str>,
+        options: &CollectOptions,
+    ) -> Result<Outcome<Result<Batch, PluginError>>, Fault> {
+        let checkpoint = checkpoint.map(str::to_owned);
+        self.call(connection, async |plugin, store| plugin.sentinelone_plugin_collection().call_collect(store, stream, checkpoint.as_deref(), options).await)
+            .await
     }
 
     /// The organisation tree.

@@ -5,7 +5,7 @@ use crate::clock::{Clock, Deadline};
 use crate::config::Config;
 use crate::http::{MAX_RESPONSE_BYTES, Method, Request, Response, Transport};
 use crate::log::{Level, Log};
-pub use crate::pages::{Bound, Items};
+pub use crate::pages::{Bound, Flow, Items};
 use crate::{API_PREFIX, Error};
 use serde_json::Value;
 use std::time::Duration;
@@ -242,7 +242,7 @@ impl<'a> Client<'a> {
                         .map_err(|e| Error::UnexpectedResponse(format!("{path}: an item is not JSON ({e})")))?,
                 );
             }
-            Ok(())
+            Ok(Flow::More)
         })?;
         listing.total_items = walk.total_items;
         listing.more = walk.more;

@@ -1,7 +1,7 @@
 //! The component's edge: the WIT exports, the `wasi:http` transport, the `wasi:config` source
 //! and the `wasi:logging` sink. Everything here translates; the logic lives elsewhere.
 
-use crate::bindings::exports::sentinelone::plugin::{integration, organizations as orgs};
+use crate::bindings::exports::sentinelone::plugin::{collection, integration, organizations as orgs};
 use crate::bindings::sentinelone::plugin::types as wit;
 use crate::bindings::wasi::clocks::monotonic_clock;
 use crate::bindings::wasi::config::store;
@@ -303,6 +303,43 @@ impl orgs::Guest for Component {
                         .collect(),
                 })
                 .collect(),
+        })
+    }
+}
+
+impl collection::Guest for Component {
+    fn streams() -> Vec<collection::StreamInfo> {
+        crate::collect::streams::STREAMS
+            .iter()
+            .map(|s| collection::StreamInfo {
+                name: s.name.into(),
+                description: s.description.into(),
+                minimum_role: role(s.role),
+                event_record: s.record.into(),
+                version_field: s.version_field(),
+            })
+            .collect()
+    }
+
+    fn collect(stream_name: String, checkpoint: Option<String>, options: collection::CollectOptions) -> Result<collection::Batch, wit::Error> {
+        let options = crate::collect::Options {
+            max_events: options.max_events,
+            since: options.since,
+            settle_seconds: options.settle_seconds,
+            revisit_seconds: options.revisit_seconds,
+        };
+        let batch = with_client(|client| crate::collect::collect(client, &stream_name, checkpoint.as_deref(), &options)).map_err(error)?;
+        let secret = Config::load(&HostConfig).ok().and_then(|c| c.secret().map(str::to_owned));
+        Ok(collection::Batch {
+            events: batch.events,
+            checkpoint: batch.checkpoint,
+            caught_up: batch.caught_up,
+            counts: collection::Counts {
+                pages: batch.counts.pages,
+                records_read: batch.counts.records_read,
+                duplicates_dropped: batch.counts.duplicates_dropped,
+            },
+            stopped_by: batch.stopped_by.map(|e| error(e.redacted(secret.as_deref()))),
         })
     }
 }

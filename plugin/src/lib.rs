@@ -15,6 +15,7 @@ pub mod actions;
 pub mod check;
 pub mod client;
 pub mod clock;
+pub mod collect;
 pub mod config;
 pub mod error;
 pub mod http;

@@ -147,6 +147,13 @@ impl Bound {
     }
 }
 
+/// What a sink says after a page: go on, or stop here (it has all it wants).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flow {
+    More,
+    Enough,
+}
+
 /// Where a walk ended.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Walk {
@@ -174,14 +181,15 @@ fn fingerprint(cursor: &str) -> u64 {
 impl Client<'_> {
     /// Follows `nextCursor` from `query` (which may already carry a `cursor`) until the end or
     /// the bound, sending the same filters on every page, and hands each page's items to `sink`
-    /// (with the page, for its `beside` fields). Only one page is in memory at a time.
+    /// (with the page, for its `beside` fields) until it says [`Flow::Enough`]. Only one page is in
+    /// memory at a time.
     pub fn walk(
         &self,
         path: &str,
         query: &Query,
         items_at: Items,
         bound: Bound,
-        mut sink: impl FnMut(&Page<'_>, &[&RawValue]) -> Result<(), Error>,
+        mut sink: impl FnMut(&Page<'_>, &[&RawValue]) -> Result<Flow, Error>,
     ) -> Result<Walk, Error> {
         let mut walk = Walk::default();
         let mut query = query.clone();
@@ -207,9 +215,14 @@ impl Client<'_> {
                 walk.total_items = page.total_items;
             }
             let take = page.items.len().min(want);
-            sink(&page, &page.items[..take])?;
+            let flow = sink(&page, &page.items[..take])?;
             walk.returned += take;
             walk.bytes += page.items[..take].iter().map(|i| i.get().len()).sum::<usize>();
+            if flow == Flow::Enough {
+                // The sink stopped inside what it was given: it knows where it stands.
+                walk.more = true;
+                return Ok(walk);
+            }
             if take < page.items.len() {
                 // The server sent more than `limit`: its cursor would skip the items cut here.
                 walk.more = true;
@@ -258,7 +271,7 @@ mod tests {
         let mut ids = Vec::new();
         let result = client.walk("agents", &Query::new(), Items::Data, bound, |_, items| {
             ids.extend(items.iter().map(|i| i.get().to_owned()));
-            Ok(())
+            Ok(Flow::More)
         });
         (result, ids, t.paths())
     }

@@ -20,6 +20,12 @@ fn seconds(y: i64, mo: i64, d: i64, h: i64, mi: i64, s: i64) -> Option<i64> {
 /// Parses SentinelOne's timestamps (`2019-09-15T12:05:49.095889Z`, with micro-, milli- or no
 /// fractional seconds, or a `+00:00` offset) to Unix seconds.
 pub fn parse_iso8601(text: &str) -> Option<i64> {
+    parse_iso8601_micros(text).map(|us| us.div_euclid(1_000_000))
+}
+
+/// Like [`parse_iso8601`], to Unix microseconds (fractions beyond microseconds are dropped), so
+/// `…03.5Z` and `…03.500000Z` are one instant, whatever precision the console wrote.
+pub fn parse_iso8601_micros(text: &str) -> Option<i64> {
     let b = text.trim().as_bytes();
     let num = |r: std::ops::Range<usize>| -> Option<i64> {
         let s = std::str::from_utf8(b.get(r)?).ok()?;
@@ -30,8 +36,12 @@ pub fn parse_iso8601(text: &str) -> Option<i64> {
     }
     let base = seconds(num(0..4)?, num(5..7)?, num(8..10)?, num(11..13)?, num(14..16)?, num(17..19)?)?;
     let mut rest = &b[19..];
+    let mut micros = 0i64;
     if let Some((b'.', frac)) = rest.split_first() {
         let digits = frac.iter().take_while(|c| c.is_ascii_digit()).count();
+        for (i, d) in frac[..digits].iter().take(6).enumerate() {
+            micros += i64::from(d - b'0') * 10i64.pow(5 - i as u32);
+        }
         rest = &frac[digits..];
     }
     let offset = match rest {
@@ -44,7 +54,29 @@ pub fn parse_iso8601(text: &str) -> Option<i64> {
         }
         _ => return None,
     };
-    Some(base - offset)
+    Some((base - offset) * 1_000_000 + micros)
+}
+
+/// Unix microseconds as SentinelOne writes timestamps: `2019-09-15T12:05:49.095889Z`.
+pub fn format_micros(micros: i64) -> String {
+    let (secs, us) = (micros.div_euclid(1_000_000), micros.rem_euclid(1_000_000));
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let (y, m, d) = civil_from_days(days);
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{us:06}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+}
+
+/// The proleptic Gregorian date of a day count since 1970-01-01 (Howard Hinnant's
+/// `civil_from_days`, the inverse of [`days_from_civil`]).
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
 /// Parses an HTTP `Date` header (IMF-fixdate, `Sun, 06 Nov 1994 08:49:37 GMT`) to Unix seconds.
@@ -84,6 +116,15 @@ mod tests {
     fn rejects_garbage_timestamps() {
         assert_eq!(parse_iso8601("yesterday"), None);
         assert_eq!(parse_iso8601("2019-13-15T12:05:49Z"), None);
+    }
+
+    #[test]
+    fn microseconds_round_trip_whatever_the_precision_written() {
+        let us = parse_iso8601_micros("2019-09-15T12:05:49.095889Z").unwrap();
+        assert_eq!(format_micros(us), "2019-09-15T12:05:49.095889Z");
+        assert_eq!(parse_iso8601_micros("2019-09-15T12:05:49.5Z"), parse_iso8601_micros("2019-09-15T12:05:49.500000Z"));
+        assert_eq!(format_micros(0), "1970-01-01T00:00:00.000000Z");
+        assert_eq!(format_micros(parse_iso8601_micros("2024-02-29T23:59:59.999999Z").unwrap()), "2024-02-29T23:59:59.999999Z");
     }
 
     #[test]

@@ -6,7 +6,9 @@ use anyhow::{Context as _, bail};
 use clap::{Args, Parser, Subcommand};
 use host_harness::{Connection, Credential, Delivery, Fault, PluginError, Runtime, Verdict};
 use s1_harness::report;
-use s1_simulator::{Simulator, SimulatorOptions, tokens};
+
+mod collect;
+use s1_simulator::{LiveOptions, Simulator, SimulatorOptions, tokens};
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -66,6 +68,57 @@ enum Command {
         request_log: Option<PathBuf>,
         #[arg(long, default_value_t = 2500)]
         agents: usize,
+        /// How many threats to seed.
+        #[arg(long, default_value_t = 300)]
+        threats: usize,
+        /// For this many seconds, the console changes (new and updated threats, alerts,
+        /// activities, agents; bursts sharing a timestamp; records visible a little late).
+        #[arg(long, value_name = "SECS", default_value_t = 0)]
+        live: u64,
+        /// Inject failures (429, 5xx, resets, truncated JSON, slow first bytes) on a schedule
+        /// seeded with this number.
+        #[arg(long, value_name = "SEED")]
+        faults: Option<u64>,
+        /// The share of requests that fail with --faults.
+        #[arg(long, value_name = "R", default_value_t = 0.1, requires = "faults")]
+        fault_rate: f64,
+        /// Write every record version made visible to this file as JSON lines
+        /// {"stream", "id", "version"}.
+        #[arg(long, value_name = "FILE")]
+        truth: Option<PathBuf>,
+    },
+    /// Collect event streams for a SIEM (NDJSON, one event per line), checkpointed in a state
+    /// file: exactly once into --out, at least once to stdout.
+    Collect {
+        /// A stream to collect (repeat for several): threats, alerts, activities, agents.
+        #[arg(long = "stream", required = true, value_name = "STREAM")]
+        streams: Vec<String>,
+        /// The state file (checkpoints and the committed length of --out), replaced atomically.
+        #[arg(long, value_name = "STATE.json")]
+        state: PathBuf,
+        /// Append events to this file (default: stdout).
+        #[arg(long, value_name = "EVENTS.ndjson")]
+        out: Option<PathBuf>,
+        /// Keep collecting every --interval seconds until interrupted (Ctrl-C commits and exits).
+        #[arg(long)]
+        follow: bool,
+        #[arg(long, default_value_t = 60, value_name = "SECS", requires = "follow")]
+        interval: u64,
+        /// Where a first run starts (ISO-8601; default 24 h before the console's clock).
+        #[arg(long, value_name = "TIME")]
+        since: Option<String>,
+        /// How far behind the console's clock windows close, in seconds (default 60).
+        #[arg(long, value_name = "SECS")]
+        settle: Option<u32>,
+        /// The most events one call returns (1-10000).
+        #[arg(long, default_value_t = 1000, value_name = "N")]
+        max_events: u32,
+        /// Alerts: how long after creation an alert is revisited for changes, in seconds
+        /// (default 259200; 0: never).
+        #[arg(long, value_name = "SECS")]
+        revisit: Option<u32>,
+        #[command(flatten)]
+        connection: ConnectionArgs,
     },
     /// Start the simulator, load the plugin, run check, organisation mapping and an agent
     /// listing, and print a readable report.
@@ -235,10 +288,21 @@ async fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
             };
             plugin_result(outcome.value)
         }
-        Command::Simulate { port, request_log, agents } => {
-            let simulator = Simulator::start(SimulatorOptions { port: *port, agents: *agents, ..SimulatorOptions::default() })?;
+        Command::Simulate { port, request_log, agents, threats, live, faults, fault_rate, truth } => {
+            let simulator = Simulator::start(SimulatorOptions {
+                port: *port,
+                agents: *agents,
+                threats: *threats,
+                live: LiveOptions { duration: Duration::from_secs(*live), ..LiveOptions::default() },
+                faults: faults.map(|seed| (seed, *fault_rate)),
+                truth: truth.is_some(),
+                ..SimulatorOptions::default()
+            })?;
             if let Some(path) = request_log {
                 simulator.set_request_log_file(path)?;
+            }
+            if let Some(path) = truth {
+                simulator.set_truth_file(path)?;
             }
             eprintln!("SentinelOne simulator listening on {}", simulator.base_url());
             eprintln!(
@@ -251,6 +315,22 @@ async fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
             eprintln!("try: S1_API_TOKEN=<admin> s1-harness check --url {} --allow-loopback-http", simulator.base_url());
             tokio::signal::ctrl_c().await?;
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Collect { streams, state, out, follow, interval, since, settle, max_events, revisit, connection } => {
+            let request = collect::Request {
+                streams: streams.clone(),
+                state: state.clone(),
+                out: out.clone(),
+                follow: *follow,
+                interval: Duration::from_secs(*interval),
+                options: host_harness::CollectOptions {
+                    max_events: *max_events,
+                    since: since.clone(),
+                    settle_seconds: *settle,
+                    revisit_seconds: *revisit,
+                },
+            };
+            collect::run(&load(cli)?, connection.connection()?, request).await
         }
         Command::Demo { request_log } => demo(cli, request_log.as_deref()).await,
     }

@@ -98,6 +98,9 @@
 //!   answers `pending: true` and runs nothing. Viewers get 403 on execute and fetch-files.
 
 mod accounts;
+mod faults;
+mod live;
+mod truth;
 mod actions;
 mod activities;
 mod activity_types;
@@ -151,6 +154,8 @@ mod tests_dv;
 mod tests_policy;
 
 pub use clock::Timestamp;
+pub use live::LiveOptions;
+pub use truth::Version;
 pub use model::{
     Account, Activity, Agent, Alert, Group, Id, NetworkInterface, PendingStatus, Role, Scope, Site, Threat, ThreatNote, User, World,
 };
@@ -185,6 +190,14 @@ pub struct SimulatorOptions {
     pub script_step_duration: Duration,
     /// A delay before every answer, as over a slow link (zero: none).
     pub response_delay: Duration,
+    /// How many threats are seeded (300 by default; a backfill test asks for more).
+    pub threats: usize,
+    /// A console that changes for a while after start (none by default).
+    pub live: LiveOptions,
+    /// Injected failures: a seed and the share of requests that fail (none by default).
+    pub faults: Option<(u64, f64)>,
+    /// Keep every record version made visible, for [`Simulator::truth`].
+    pub truth: bool,
 }
 
 impl Default for SimulatorOptions {
@@ -199,6 +212,10 @@ impl Default for SimulatorOptions {
             dv_query_lifetime: Duration::from_secs(30 * 60),
             script_step_duration: Duration::from_millis(500),
             response_delay: Duration::ZERO,
+            threats: seed_security::THREATS,
+            live: LiveOptions::default(),
+            faults: None,
+            truth: false,
         }
     }
 }
@@ -227,13 +244,20 @@ pub struct Simulator {
 impl Simulator {
     /// Seeds the world and binds `127.0.0.1:port`; returns once the server accepts connections.
     pub fn start(options: SimulatorOptions) -> anyhow::Result<Simulator> {
-        let world = seed::build(options.seed, options.agents, Timestamp::now());
+        let world = seed::build_with(options.seed, options.agents, options.threats, Timestamp::now());
+        let truth = options.truth.then(|| {
+            let mut truth = truth::Truth::default();
+            truth.scan(&world);
+            Arc::new(Mutex::new(truth))
+        });
         let jobs = jobs::Jobs::new(options.seed, options.timing(), seed_scripts::build(&world));
         let state = AppState {
             world: Arc::new(Mutex::new(world)),
             log: Arc::new(RequestLog::default()),
             jobs: Arc::new(Mutex::new(jobs)),
             response_delay: options.response_delay,
+            truth,
+            faults: options.faults.map(|(seed, rate)| Arc::new(faults::Faults::new(seed, rate))),
         };
         let listener = std::net::TcpListener::bind(("127.0.0.1", options.port))
             .with_context(|| format!("simulator: cannot bind 127.0.0.1:{}", options.port))?;
@@ -248,6 +272,7 @@ impl Simulator {
         let (shutdown, shutdown_rx) = tokio::sync::oneshot::channel::<()>();
         let (ready_tx, ready_rx) = std::sync::mpsc::channel::<anyhow::Result<()>>();
         let app = routes::router(state.clone());
+        let live = live::run(state.clone(), options.live, options.seed);
         let thread = std::thread::Builder::new().name("s1-simulator".into()).spawn(move || {
             runtime.block_on(async move {
                 let listener = match tokio::net::TcpListener::from_std(listener) {
@@ -258,6 +283,7 @@ impl Simulator {
                     }
                 };
                 let _ = ready_tx.send(Ok(()));
+                tokio::spawn(live);
                 // Stop as soon as asked: in-flight connections are dropped with the runtime, which
                 // keeps drop quick even when a client holds a keep-alive connection open.
                 tokio::select! {
@@ -298,6 +324,17 @@ impl Simulator {
     /// Also appends each request to `path` (created or truncated now) as a JSON line as it is served.
     pub fn set_request_log_file(&self, path: &Path) -> anyhow::Result<()> {
         self.state.log.set_file(path)
+    }
+
+    /// Every record version made visible so far (empty unless `truth` was asked for).
+    pub fn truth(&self) -> Vec<Version> {
+        self.state.truth.as_ref().map(|t| t.lock().unwrap_or_else(|p| p.into_inner()).versions()).unwrap_or_default()
+    }
+
+    /// Also appends every version to `path` as JSON lines (needs `truth`).
+    pub fn set_truth_file(&self, path: &Path) -> anyhow::Result<()> {
+        let truth = self.state.truth.as_ref().ok_or_else(|| anyhow::anyhow!("the simulator was started without truth tracking"))?;
+        truth.lock().unwrap_or_else(|p| p.into_inner()).set_file(path)
     }
 
     /// The live state (read it in tests; lock briefly, the server shares it).

@@ -68,9 +68,25 @@ pub fn router(state: AppState) -> Router {
         .route(&p("remote-scripts/fetch-files"), post(scripts::fetch_files))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), super::faults::inject))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), scan_truth))
         .layer(axum::middleware::from_fn_with_state(state.clone(), request_log::record))
         .layer(axum::middleware::from_fn_with_state(state.clone(), slow_link))
         .with_state(state)
+}
+
+/// With truth tracking, records the versions a request made visible (actions change records).
+async fn scan_truth(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let response = next.run(request).await;
+    if let Some(truth) = &state.truth {
+        let world = state.world();
+        truth.lock().unwrap_or_else(|p| p.into_inner()).scan(&world);
+    }
+    response
 }
 
 /// Waits the configured delay before answering (nothing by default).

@@ -61,7 +61,13 @@ const FIRST_NAMES: [&str; 12] = ["james", "maria", "wei", "fatima", "olga", "die
 const LAST_NAMES: [&str; 12] =
     ["smith", "garcia", "chen", "khan", "ivanova", "lopez", "tanaka", "murphy", "haddad", "berg", "okafor", "novak"];
 
+#[cfg(test)]
 pub fn build(seed: u64, agent_count: usize, started_at: Timestamp) -> World {
+    build_with(seed, agent_count, super::seed_security::THREATS, started_at)
+}
+
+/// [`build`] with `threat_count` threats instead of the default.
+pub fn build_with(seed: u64, agent_count: usize, threat_count: usize, started_at: Timestamp) -> World {
     let mut rng = SplitMix64::new(seed);
     let mut ids = IdSequence { next: 1_800_000_000_000_000_000 + rng.below(1 << 50) };
     let r = REFERENCE_TIME;
@@ -214,7 +220,7 @@ pub fn build(seed: u64, agent_count: usize, started_at: Timestamp) -> World {
     world.refresh_counts();
     // Threats, activities and alerts use their own generator, so adding them left every id and
     // value seeded above unchanged.
-    super::seed_security::populate(&mut world);
+    super::seed_security::populate(&mut world, threat_count);
     // Blocklist entries and exclusions: their own generator again, ids above all of the above.
     super::seed_policy::populate(&mut world);
     world

@@ -2,7 +2,7 @@
 //!
 //! Uses its own [`SplitMix64`] stream (derived from the world seed) and ids above every id seeded
 //! before, so the accounts/sites/groups/agents of a seed are unchanged by this module. Counts:
-//! [`THREATS`] threats, [`ACTIVITIES`] activities (a few per threat on its timeline, the rest agent
+//! [`THREATS`] threats by default, [`ACTIVITIES`] activities (a few per threat on its timeline, the rest agent
 //! and user events), [`ALERTS`] alerts; none when there are no agents. Each kind is created in time
 //! order, so id order is creation order, as on the console.
 
@@ -57,7 +57,7 @@ impl Ids<'_> {
     }
 }
 
-pub fn populate(world: &mut World) {
+pub fn populate(world: &mut World, threat_count: usize) {
     let mut rng = SplitMix64::new(world.seed ^ 0x7487_ea75_a1e7_5eed);
     let start = world
         .agents
@@ -77,7 +77,7 @@ pub fn populate(world: &mut World) {
     let r = world.reference_time;
 
     // Threats, oldest first.
-    let mut created: Vec<Timestamp> = (0..THREATS).map(|_| r.plus_micros(-rng.between(MICROS_PER_SECOND, 90 * MICROS_PER_DAY))).collect();
+    let mut created: Vec<Timestamp> = (0..threat_count).map(|_| r.plus_micros(-rng.between(MICROS_PER_SECOND, 90 * MICROS_PER_DAY))).collect();
     created.sort();
     let mut drafts: Vec<(Timestamp, DraftActivity)> = Vec::new();
     for (n, created_at) in created.into_iter().enumerate() {

@@ -13,6 +13,10 @@ pub struct AppState {
     pub jobs: Arc<Mutex<Jobs>>,
     /// Added before every answer: a console behind a slow link.
     pub response_delay: std::time::Duration,
+    /// Every record version made visible, when asked for (see [`super::truth`]).
+    pub truth: Option<Arc<Mutex<super::truth::Truth>>>,
+    /// Injected failures, when asked for (see [`super::faults`]).
+    pub faults: Option<Arc<super::faults::Faults>>,
 }
 
 impl AppState {

@@ -17,7 +17,7 @@ use crate::Error;
 use crate::client::{Client, Query, data_object};
 use crate::config::ScopePins;
 use crate::output::{ObjectText, Output, RawItems};
-use crate::pages::{Bound, Items};
+use crate::pages::{Bound, Flow, Items};
 use params::{Param, input_schema, to_query, validate};
 use serde_json::{Map, Value, json};
 
@@ -259,7 +259,7 @@ pub fn listing_into(
             beside = page.beside.iter().map(|(k, v)| (k.clone(), (*v).to_owned())).collect();
         }
         items.push(slice);
-        Ok(())
+        Ok(Flow::More)
     })?;
     Ok(head.listing(items, &walk, beside))
 }

@@ -8,7 +8,7 @@ use crate::Error;
 use crate::client::{Client, MAX_PAGE_SIZE, Query};
 use crate::http::Method;
 use crate::output::{ObjectText, Output, RawItems};
-use crate::pages::{Bound, Items};
+use crate::pages::{Bound, Flow, Items};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -53,7 +53,7 @@ pub fn run(client: &Client, action: &Action, fields: &Map<String, Value>) -> Res
                 *counts.entry(task.status.unwrap_or_else(|| "unknown".to_owned())).or_default() += 1;
             }
             tasks.push(items);
-            Ok(())
+            Ok(Flow::More)
         });
         // The script runs already: a failed status read must not lose the parentTaskId.
         let (more, failure) = match walked {

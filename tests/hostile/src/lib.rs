@@ -34,7 +34,7 @@ mod bindings {
     });
 }
 
-use bindings::exports::sentinelone::plugin::{integration, organizations};
+use bindings::exports::sentinelone::plugin::{collection, integration, organizations};
 use bindings::sentinelone::plugin::types::{Error, InvalidInput};
 use bindings::wasi::http::outgoing_handler;
 use bindings::wasi::http::types::{
@@ -81,6 +81,25 @@ impl integration::Guest for Hostile {
 impl organizations::Guest for Hostile {
     fn tree() -> Result<organizations::OrganizationTree, Error> {
         Err(Error::Other("hostile".into()))
+    }
+}
+
+impl collection::Guest for Hostile {
+    fn streams() -> Vec<collection::StreamInfo> {
+        Vec::new()
+    }
+
+    /// The collection entry point is one more way in: it runs the same attempts as `invoke`, with
+    /// the stream name as the attempt and the checkpoint as its input.
+    fn collect(stream_name: String, checkpoint: Option<String>, _: collection::CollectOptions) -> Result<collection::Batch, Error> {
+        let report = attempt(&stream_name, checkpoint.as_deref().unwrap_or("{}"))?.to_json(&stream_name);
+        Ok(collection::Batch {
+            events: vec![report],
+            checkpoint: String::new(),
+            caught_up: true,
+            counts: collection::Counts { pages: 0, records_read: 0, duplicates_dropped: 0 },
+            stopped_by: None,
+        })
     }
 }
 
