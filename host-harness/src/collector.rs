@@ -124,7 +124,13 @@ pub struct FileSink {
 impl FileSink {
     /// Opens (or creates) `path` and truncates it to `committed` bytes.
     pub fn open(path: &Path, committed: u64) -> anyhow::Result<FileSink> {
-        let mut file = OpenOptions::new().create(true).read(true).write(true).truncate(false).open(path).with_context(|| format!("opening {}", path.display()))?;
+        let mut file = OpenOptions::new()
+            .create(true)
+            .read(true)
+            .write(true)
+            .truncate(false)
+            .open(path)
+            .with_context(|| format!("opening {}", path.display()))?;
         let length = file.metadata()?.len();
         anyhow::ensure!(
             length >= committed,
@@ -199,7 +205,8 @@ impl StateFile {
     pub fn open(path: &Path) -> anyhow::Result<StateFile> {
         let state = match std::fs::read(path) {
             Ok(bytes) => {
-                let state: State = serde_json::from_slice(&bytes).with_context(|| format!("{} is not a collection state file", path.display()))?;
+                let state: State =
+                    serde_json::from_slice(&bytes).with_context(|| format!("{} is not a collection state file", path.display()))?;
                 anyhow::ensure!(state.format == 1, "{} has state format {}; this build reads format 1", path.display(), state.format);
                 state
             }

@@ -21,11 +21,11 @@ pub mod policy;
 pub mod runtime;
 pub mod wit_json;
 
+pub use bindings::exports::sentinelone::plugin::collection::{Batch, CollectOptions, Counts, StreamInfo};
 pub use bindings::exports::sentinelone::plugin::integration::{
     ActionInfo, CheckReport, ConfigKey, Finding, FindingCode, Identity, IdentityKind, PluginInfo, Role, ScopeRole, Severity, TokenLifetime,
     Verdict,
 };
-pub use bindings::exports::sentinelone::plugin::collection::{Batch, CollectOptions, Counts, StreamInfo};
 pub use bindings::exports::sentinelone::plugin::organizations::{Account, Group, Licences, OrganizationTree, Site};
 pub use bindings::sentinelone::plugin::types::{
     Error as PluginError, InvalidInput, RateLimited, TransportError, TransportKind, UpstreamError,

@@ -319,8 +319,10 @@ impl Runtime {
         options: &CollectOptions,
     ) -> Result<Outcome<Result<Batch, PluginError>>, Fault> {
         let checkpoint = checkpoint.map(str::to_owned);
-        self.call(connection, async |plugin, store| plugin.sentinelone_plugin_collection().call_collect(store, stream, checkpoint.as_deref(), options).await)
-            .await
+        self.call(connection, async |plugin, store| {
+            plugin.sentinelone_plugin_collection().call_collect(store, stream, checkpoint.as_deref(), options).await
+        })
+        .await
     }
 
     /// The organisation tree.

@@ -321,7 +321,11 @@ impl collection::Guest for Component {
             .collect()
     }
 
-    fn collect(stream_name: String, checkpoint: Option<String>, options: collection::CollectOptions) -> Result<collection::Batch, wit::Error> {
+    fn collect(
+        stream_name: String,
+        checkpoint: Option<String>,
+        options: collection::CollectOptions,
+    ) -> Result<collection::Batch, wit::Error> {
         let options = crate::collect::Options {
             max_events: options.max_events,
             since: options.since,

@@ -35,7 +35,10 @@ impl Progress {
         let bars = std::io::stderr().is_terminal().then(|| {
             let multi = MultiProgress::new();
             let style = ProgressStyle::with_template("{prefix:>10} {spinner} {msg}").unwrap_or_else(|_| ProgressStyle::default_spinner());
-            let bars = streams.iter().map(|s| (s.clone(), multi.add(ProgressBar::new_spinner().with_style(style.clone()).with_prefix(s.clone())))).collect();
+            let bars = streams
+                .iter()
+                .map(|s| (s.clone(), multi.add(ProgressBar::new_spinner().with_style(style.clone()).with_prefix(s.clone()))))
+                .collect();
             (multi, bars)
         });
         Progress { started: Instant::now(), totals: BTreeMap::new(), bars }

@@ -98,9 +98,6 @@
 //!   answers `pending: true` and runs nothing. Viewers get 403 on execute and fetch-files.
 
 mod accounts;
-mod faults;
-mod live;
-mod truth;
 mod actions;
 mod activities;
 mod activity_types;
@@ -109,8 +106,10 @@ mod alerts;
 mod auth;
 mod clock;
 mod errors;
+mod faults;
 mod filters;
 mod groups;
+mod live;
 mod model;
 mod paging;
 mod query;
@@ -125,6 +124,7 @@ mod system;
 mod threat_actions;
 mod threats;
 pub mod tokens;
+mod truth;
 mod users;
 // Blocklist, exclusions, hash verdicts, threat/agent/group extras (see their docs).
 mod agent_extras;
@@ -155,7 +155,6 @@ mod tests_policy;
 
 pub use clock::Timestamp;
 pub use live::LiveOptions;
-pub use truth::Version;
 pub use model::{
     Account, Activity, Agent, Alert, Group, Id, NetworkInterface, PendingStatus, Role, Scope, Site, Threat, ThreatNote, User, World,
 };
@@ -163,6 +162,7 @@ pub use policy::PolicyItem;
 pub use request_log::RecordedRequest;
 pub use routes::PREFIX;
 pub use seed_scripts::{SCRIPT_LIBRARY, ScriptSpec};
+pub use truth::Version;
 
 use anyhow::Context as _;
 use request_log::RequestLog;

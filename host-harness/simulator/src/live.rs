@@ -36,7 +36,12 @@ pub struct LiveOptions {
 
 impl Default for LiveOptions {
     fn default() -> Self {
-        LiveOptions { duration: Duration::ZERO, min_version_age: Duration::from_secs(30), max_lateness: Duration::from_secs(5), tick: Duration::from_millis(100) }
+        LiveOptions {
+            duration: Duration::ZERO,
+            min_version_age: Duration::from_secs(30),
+            max_lateness: Duration::from_secs(5),
+            tick: Duration::from_millis(100),
+        }
     }
 }
 
@@ -196,7 +201,13 @@ pub async fn run(state: AppState, options: LiveOptions, seed: u64) {
     if options.duration.is_zero() {
         return;
     }
-    let mut live = Live { rng: SplitMix64::new(seed ^ 0x11fe_c0de), options, started: Instant::now(), visible_since: HashMap::new(), live_alerts: Vec::new() };
+    let mut live = Live {
+        rng: SplitMix64::new(seed ^ 0x11fe_c0de),
+        options,
+        started: Instant::now(),
+        visible_since: HashMap::new(),
+        live_alerts: Vec::new(),
+    };
     let mut ticker = tokio::time::interval(options.tick);
     while live.started.elapsed() < options.duration {
         ticker.tick().await;

@@ -173,6 +173,8 @@ pub struct Agent {
     pub ranger_version: Option<String>,
     pub tags: Value,
     pub external_id: String,
+    /// The licence key the agent was installed with: a secret collectors must not index.
+    pub license_key: String,
     pub serial_number: String,
     pub model_name: String,
     pub cpu_count: u32,

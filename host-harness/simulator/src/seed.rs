@@ -519,6 +519,8 @@ fn agent(
         ranger_version: None,
         tags,
         external_id: String::new(),
+        // Derived from the id, not drawn from the generator: every other seeded value stays as it was.
+        license_key: format!("{:016X}-{:08X}", super::rng::fnv1a(&id.0.to_le_bytes()), id.0 % 0xFFFF_FFFF),
         serial_number: rng.alphanumeric(10).to_uppercase(),
         model_name: model.into(),
         cpu_count: if machine_type == "server" { 2 } else { 1 },

@@ -77,7 +77,8 @@ pub fn populate(world: &mut World, threat_count: usize) {
     let r = world.reference_time;
 
     // Threats, oldest first.
-    let mut created: Vec<Timestamp> = (0..threat_count).map(|_| r.plus_micros(-rng.between(MICROS_PER_SECOND, 90 * MICROS_PER_DAY))).collect();
+    let mut created: Vec<Timestamp> =
+        (0..threat_count).map(|_| r.plus_micros(-rng.between(MICROS_PER_SECOND, 90 * MICROS_PER_DAY))).collect();
     created.sort();
     let mut drafts: Vec<(Timestamp, DraftActivity)> = Vec::new();
     for (n, created_at) in created.into_iter().enumerate() {

@@ -88,7 +88,9 @@ impl Checkpoint {
         if stored.console != console {
             return Err(refused(format!("the checkpoint belongs to the console {}, not {console}", stored.console)));
         }
-        let time = |what: &str, text: &str| parse_iso8601_micros(text).ok_or_else(|| refused(format!("the checkpoint's {what} is not a timestamp")));
+        let time = |what: &str, text: &str| {
+            parse_iso8601_micros(text).ok_or_else(|| refused(format!("the checkpoint's {what} is not a timestamp")))
+        };
         let origin = time("origin", &stored.origin)?;
         let watermark = time("watermark", &stored.watermark)?;
         if watermark < origin {
@@ -183,7 +185,10 @@ mod tests {
             (text.replace("\"stream\"", "\"extra\":1,\"stream\""), "threats", "console.example", "malformed"),
         ] {
             let e = Checkpoint::parse(&text, stream, console).unwrap_err();
-            assert!(matches!(&e, Error::InvalidInput { field: Some(f), message } if f == "/checkpoint" && message.contains(says)), "{says}: {e:?}");
+            assert!(
+                matches!(&e, Error::InvalidInput { field: Some(f), message } if f == "/checkpoint" && message.contains(says)),
+                "{says}: {e:?}"
+            );
         }
     }
 

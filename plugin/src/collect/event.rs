@@ -62,7 +62,12 @@ mod tests {
         let a = event_id("c", "threats", "1", "v1");
         assert_eq!(a, event_id("c", "threats", "1", "v1"));
         assert_eq!(a.len(), 32);
-        for other in [event_id("d", "threats", "1", "v1"), event_id("c", "alerts", "1", "v1"), event_id("c", "threats", "2", "v1"), event_id("c", "threats", "1", "v2")] {
+        for other in [
+            event_id("d", "threats", "1", "v1"),
+            event_id("c", "alerts", "1", "v1"),
+            event_id("c", "threats", "2", "v1"),
+            event_id("c", "threats", "1", "v2"),
+        ] {
             assert_ne!(a, other);
         }
     }

@@ -25,8 +25,8 @@ use crate::http::Method;
 use crate::pages::{Bound, Flow, Items};
 use crate::time::{format_micros, parse_http_date, parse_iso8601_micros};
 use checkpoint::Checkpoint;
-use serde_json::Value;
 use serde_json::value::RawValue;
+use std::borrow::Cow;
 use streams::Stream;
 
 /// The most events one call may return.
@@ -136,17 +136,71 @@ struct Key {
     version: i64,
 }
 
+/// The few fields of a record the streams key on, read without building the rest: serde skips
+/// every other field as it parses, so a 3 KB threat costs a scan, not a tree.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Fields<'a> {
+    #[serde(default)]
+    id: Option<IdText>,
+    #[serde(default, borrow)]
+    created_at: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    updated_at: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    threat_info: Option<Stamps<'a>>,
+    #[serde(default, borrow)]
+    alert_info: Option<Stamps<'a>>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Stamps<'a> {
+    #[serde(default)]
+    alert_id: Option<IdText>,
+    #[serde(default, borrow)]
+    created_at: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    updated_at: Option<Cow<'a, str>>,
+}
+
+/// An id as a decimal string (or, leniently, a JSON integer).
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum IdText {
+    Text(String),
+    Number(u64),
+}
+
 impl Key {
     fn of(stream: &Stream, raw: &RawValue) -> Result<Key, Error> {
-        let value: Value = serde_json::from_str(raw.get()).map_err(|e| Error::UnexpectedResponse(format!("{}: a record is not JSON ({e})", stream.name)))?;
-        let id = match value.pointer(stream.id_at) {
-            Some(Value::String(s)) if crate::config::is_id(s) => s.clone(),
-            Some(Value::Number(n)) if n.is_u64() => n.to_string(),
+        let fields: Fields = serde_json::from_str(raw.get())
+            .map_err(|e| Error::UnexpectedResponse(format!("{}: a record is unreadable ({e})", stream.name)))?;
+        let pick = |at: &str| -> Option<&str> {
+            match at {
+                "/createdAt" => fields.created_at.as_deref(),
+                "/updatedAt" => fields.updated_at.as_deref(),
+                "/threatInfo/updatedAt" => fields.threat_info.as_ref()?.updated_at.as_deref(),
+                "/alertInfo/createdAt" => fields.alert_info.as_ref()?.created_at.as_deref(),
+                "/alertInfo/updatedAt" => fields.alert_info.as_ref()?.updated_at.as_deref(),
+                _ => None,
+            }
+        };
+        let id = match stream.id_at {
+            "/alertInfo/alertId" => fields.alert_info.as_ref().and_then(|a| a.alert_id.as_ref()),
+            _ => fields.id.as_ref(),
+        };
+        let id = match id {
+            Some(IdText::Text(s)) if crate::config::is_id(s) => s.clone(),
+            Some(IdText::Number(n)) => n.to_string(),
             _ => return Err(Error::UnexpectedResponse(format!("{}: a record has no id at {}", stream.name, stream.id_at))),
         };
         let time = |at: &str| {
-            value.pointer(at).and_then(Value::as_str).and_then(parse_iso8601_micros).ok_or_else(|| {
-                Error::UnexpectedResponse(format!("{}: record {id} has no timestamp at {at}; collection stops here rather than skip it", stream.name))
+            pick(at).and_then(parse_iso8601_micros).ok_or_else(|| {
+                Error::UnexpectedResponse(format!(
+                    "{}: record {id} has no timestamp at {at}; collection stops here rather than skip it",
+                    stream.name
+                ))
             })
         };
         Ok(Key { mark: time(stream.mark_at)?, version: time(stream.version_at)?, id })
@@ -160,12 +214,15 @@ fn invalid(field: &str, message: impl Into<String>) -> Error {
 /// Collects the next events of `stream` after `checkpoint`.
 pub fn collect(client: &Client, stream: &str, checkpoint: Option<&str>, options: &Options) -> Result<Batch, Error> {
     let known = || streams::STREAMS.iter().map(|s| s.name).collect::<Vec<_>>().join(", ");
-    let stream = streams::find(stream).ok_or_else(|| invalid("/stream-name", format!("unknown stream `{stream}`; the streams are {}", known())))?;
+    let stream =
+        streams::find(stream).ok_or_else(|| invalid("/stream-name", format!("unknown stream `{stream}`; the streams are {}", known())))?;
     if !(1..=MAX_EVENTS).contains(&options.max_events) {
         return Err(invalid("/options/max-events", format!("expected 1 to {MAX_EVENTS}")));
     }
     let since = match &options.since {
-        Some(text) => Some(parse_iso8601_micros(text).ok_or_else(|| invalid("/options/since", "expected an ISO-8601 time, e.g. 2026-11-01T00:00:00Z"))?),
+        Some(text) => Some(
+            parse_iso8601_micros(text).ok_or_else(|| invalid("/options/since", "expected an ISO-8601 time, e.g. 2026-11-01T00:00:00Z"))?,
+        ),
         None => None,
     };
     let console = client.config.console.authority.clone();
@@ -177,14 +234,27 @@ pub fn collect(client: &Client, stream: &str, checkpoint: Option<&str>, options:
 
     // 1. The console's clock closes the window.
     let info = client.send(Method::Get, "system/info", &Query::new(), None)?;
-    let now = info.header("date").and_then(parse_http_date).ok_or_else(|| Error::UnexpectedResponse("system/info answered without a Date header".into()))? * MICROS;
+    let now = info
+        .header("date")
+        .and_then(parse_http_date)
+        .ok_or_else(|| Error::UnexpectedResponse("system/info answered without a Date header".into()))?
+        * MICROS;
     let until = now - settle;
-    let checkpoint = checkpoint.unwrap_or_else(|| Checkpoint::start(stream.name, &console, since.unwrap_or(now - DEFAULT_LOOKBACK_SECONDS * MICROS)));
+    let checkpoint =
+        checkpoint.unwrap_or_else(|| Checkpoint::start(stream.name, &console, since.unwrap_or(now - DEFAULT_LOOKBACK_SECONDS * MICROS)));
     let floor = match options.revisit_seconds.unwrap_or(DEFAULT_REVISIT_SECONDS) {
         0 => i64::MAX,
         revisit => (now - i64::from(revisit) * MICROS).max(checkpoint.origin),
     };
-    let mut run = Run { client, stream, checkpoint, events: Vec::new(), bytes: 0, counts: Counts::default(), max_events: options.max_events as usize };
+    let mut run = Run {
+        client,
+        stream,
+        checkpoint,
+        events: Vec::new(),
+        bytes: 0,
+        counts: Counts::default(),
+        max_events: options.max_events as usize,
+    };
     let mut base = Query::new();
     confine(&mut base, &client.config.scope)?;
 
@@ -223,7 +293,13 @@ pub fn collect(client: &Client, stream: &str, checkpoint: Option<&str>, options:
             return Err(e);
         }
         client.log.log(crate::log::Level::Warn, &format!("{}: stopped after {} events: {e}", stream.name, run.events.len()));
-        return Ok(Batch { events: run.events, checkpoint: run.checkpoint.to_text(), caught_up: false, counts: run.counts, stopped_by: Some(e) });
+        return Ok(Batch {
+            events: run.events,
+            checkpoint: run.checkpoint.to_text(),
+            caught_up: false,
+            counts: run.counts,
+            stopped_by: Some(e),
+        });
     }
     let caught_up = caught_up && !run.full();
     Ok(Batch { events: run.events, checkpoint: run.checkpoint.to_text(), caught_up, counts: run.counts, stopped_by: None })

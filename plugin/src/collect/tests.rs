@@ -8,6 +8,7 @@ use crate::clock::FakeClock;
 use crate::http::{Request, Response, Transport};
 use crate::log::NoLog;
 use crate::time::format_micros;
+use serde_json::Value;
 use serde_json::json;
 use std::cell::{Cell, RefCell};
 
@@ -15,12 +16,15 @@ const SECOND: i64 = 1_000_000;
 /// The console's clock: 2026-03-01T12:00:00Z.
 const NOW: i64 = 1_772_366_400 * SECOND;
 
+/// A change made to the console's records while a call pages.
+type Change = Box<dyn FnMut(&mut Vec<Value>)>;
+
 /// A console with one list of threats (or alerts), keyset cursors, and a clock.
 struct Console {
     alerts: bool,
     records: RefCell<Vec<Value>>,
     /// Called after each list page is served (to change records while a call pages).
-    after_page: RefCell<Option<Box<dyn FnMut(&mut Vec<Value>)>>>,
+    after_page: RefCell<Option<Change>>,
     /// Fail the n-th list request (1-based) with a 500 (which reads do not retry).
     fail_page: Cell<Option<u32>>,
     pages: Cell<u32>,
@@ -45,7 +49,10 @@ impl Console {
 
     fn key(&self, record: &Value) -> (i64, String) {
         let (mark, id) = if self.alerts { ("/alertInfo/createdAt", "/alertInfo/alertId") } else { ("/threatInfo/updatedAt", "/id") };
-        (parse_iso8601_micros(record.pointer(mark).unwrap().as_str().unwrap()).unwrap(), record.pointer(id).unwrap().as_str().unwrap().to_owned())
+        (
+            parse_iso8601_micros(record.pointer(mark).unwrap().as_str().unwrap()).unwrap(),
+            record.pointer(id).unwrap().as_str().unwrap().to_owned(),
+        )
     }
 }
 
@@ -77,9 +84,12 @@ impl Transport for Console {
         if self.fail_page.get() == Some(self.pages.get()) {
             return Ok(Response { status: 500, headers: vec![], body: b"{}".to_vec() });
         }
-        let params: Vec<(String, String)> = query.split('&').filter_map(|p| p.split_once('=')).map(|(k, v)| (k.to_owned(), decode(v))).collect();
+        let params: Vec<(String, String)> =
+            query.split('&').filter_map(|p| p.split_once('=')).map(|(k, v)| (k.to_owned(), decode(v))).collect();
         let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
-        let bound = |suffix: &str| get(&format!("{}{suffix}", if self.alerts { "createdAt" } else { "updatedAt" })).map(|t| parse_iso8601_micros(&t).unwrap());
+        let bound = |suffix: &str| {
+            get(&format!("{}{suffix}", if self.alerts { "createdAt" } else { "updatedAt" })).map(|t| parse_iso8601_micros(&t).unwrap())
+        };
         let (gte, lte, lt) = (bound("__gte"), bound("__lte"), bound("__lt"));
         let after: Option<(i64, String)> = get("cursor").map(|c| {
             let (m, id) = c.split_once('/').unwrap();
@@ -205,7 +215,11 @@ fn a_record_updated_while_a_call_pages_is_emitted_once_per_version() {
     }));
     let (keys, _) = drain(&console, "threats", None, &options(2));
     let versions_of = |id: &str| keys.iter().filter(|(i, _)| i == id).count();
-    assert_eq!((versions_of("1"), versions_of("6")), (2, 1), "threat 1 twice (two versions), threat 6 once (its first version was never served)");
+    assert_eq!(
+        (versions_of("1"), versions_of("6")),
+        (2, 1),
+        "threat 1 twice (two versions), threat 6 once (its first version was never served)"
+    );
     assert_exactly_once(&keys, 7);
 }
 
@@ -214,7 +228,10 @@ fn the_window_closes_settle_seconds_behind_the_consoles_clock() {
     let console = Console::threats(vec![threat(1, NOW - 120 * SECOND), threat(2, NOW - 30 * SECOND)]);
     let batch = call(&console, "threats", None, &options(10)).unwrap();
     assert_eq!(keys(&batch).len(), 1, "the record inside the settle delay waits");
-    assert!(console.queries.borrow()[0].contains(&format!("updatedAt__lte={}", crate::client::Query::new().with("x", format_micros(NOW - 60 * SECOND)).encode()[2..].to_owned())));
+    assert!(console.queries.borrow()[0].contains(&format!(
+        "updatedAt__lte={}",
+        crate::client::Query::new().with("x", format_micros(NOW - 60 * SECOND)).encode()[2..].to_owned()
+    )));
 }
 
 #[test]
