@@ -153,3 +153,17 @@ async fn a_denied_request_with_a_body_reaches_the_guest_as_request_denied() {
     assert!(matches!(error, PluginError::RequestDenied(_)), "{error:?}");
     assert!(sim.requests().is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_input_over_the_size_cap_is_refused_without_calling_the_plugin() {
+    let sim = simulator();
+    let conn = connect(&sim, tokens::ADMIN);
+    let huge = format!("{{\"computerName\": \"{}\"}}", "x".repeat(conn.policy.limits.max_input_bytes));
+    let outcome = invoke(&conn, "agents.list", &huge).await;
+    assert!(
+        matches!(outcome.value, Err(PluginError::InvalidInput(ref i)) if i.field.is_none() && i.message.contains("at most")),
+        "{:?}",
+        outcome.value
+    );
+    assert!(outcome.outbound.is_empty() && sim.requests().is_empty());
+}

@@ -103,3 +103,21 @@ fn a_collector_killed_at_random_moments_delivers_every_version_exactly_once() {
     }
     assert!(total_kills >= 9, "the schedule killed the collector {total_kills} times");
 }
+
+#[test]
+fn ctrl_c_commits_what_is_done_and_exits_cleanly() {
+    let sim = Simulator::start(SimulatorOptions::default()).unwrap();
+    let dir = temp_dir("interrupt");
+    let mut child = collect(&sim, &dir, true).spawn().unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    let signalled = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(signalled.success());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "an interrupted collector exits 0");
+    // What was committed is consistent: finishing the collection repeats nothing.
+    assert!(collect(&sim, &dir, false).status().unwrap().success());
+    let events = delivered(&dir);
+    let unique: BTreeSet<_> = events.iter().cloned().collect();
+    assert_eq!((events.len(), unique.len()), (4500, 4500));
+    let _ = std::fs::remove_dir_all(&dir);
+}
