@@ -86,7 +86,7 @@ async fn an_event_is_the_record_unchanged_in_an_envelope_without_secrets() {
     let agent = &w.agents[0];
     let event = events.iter().find(|e| e["record"]["id"] == agent.id.to_string()).expect("the agent's event");
     assert_eq!(event["stream"], "agents");
-    assert_eq!(event["console"], sim.base_url().trim_start_matches("http://"));
+    assert_eq!(event["console"], sim.https_url().trim_start_matches("https://"));
     assert_eq!(event["version"], agent.updated_at.to_string());
     assert_eq!(event["eventId"].as_str().map(str::len), Some(32));
     assert_eq!(event["record"]["computerName"], agent.computer_name.as_str(), "fields kept as sent");

@@ -16,7 +16,7 @@ const DENIED: &str = "ErrorCode::HttpRequestDenied";
 /// The simulator as the allowed console, the token added by the host.
 fn console() -> (Simulator, Connection) {
     let sim = simulator();
-    let conn = connect(&sim, tokens::ADMIN);
+    let conn = connect_plain(&sim, tokens::ADMIN);
     (sim, conn)
 }
 

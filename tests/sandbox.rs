@@ -24,7 +24,7 @@ async fn a_console_url_outside_the_policy_gets_the_typed_request_denied_error() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn plain_http_to_the_console_is_denied_without_the_loopback_flag() {
     let sim = simulator();
-    let mut conn = connect(&sim, tokens::ADMIN);
+    let mut conn = connect_plain(&sim, tokens::ADMIN);
     conn.policy.allow_loopback_http = false;
     let error = invoke_err(&conn, "system.info", "{}").await;
     assert!(matches!(error, PluginError::RequestDenied(_)), "{error:?}");
@@ -166,4 +166,21 @@ async fn an_input_over_the_size_cap_is_refused_without_calling_the_plugin() {
         outcome.value
     );
     assert!(outcome.outbound.is_empty() && sim.requests().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_console_whose_ca_is_not_trusted_is_a_typed_tls_error() {
+    let sim = simulator();
+    let mut conn = connect(&sim, tokens::ADMIN);
+    conn.network.extra_ca_pem = None;
+    let error = invoke_err(&conn, "system.info", "{}").await;
+    assert!(matches!(error, PluginError::Transport(ref t) if t.kind == TransportKind::Tls), "{error:?}");
+    assert!(sim.requests().is_empty(), "no request was served");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plain_http_console_still_works_behind_the_loopback_flag() {
+    let sim = simulator();
+    let output = invoke_ok(&connect_plain(&sim, tokens::ADMIN), "system.info", "{}").await;
+    assert!(output["version"].is_string());
 }

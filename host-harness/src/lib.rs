@@ -6,6 +6,8 @@
 //! - [`policy`]: what the sandbox allows (pure data, no wasmtime).
 //! - [`credentials`]: the API token, held by the host and never printed.
 //! - [`outbound`]: the `wasi:http` hook that enforces the policy and adds the credential.
+//! - [`settings`]: a tenant's settings as one TOML/JSON value, validated into a [`Connection`].
+//! - [`transport`]: the pooled HTTPS client (trust roots, proxy, private-address guard).
 //! - [`runtime`]: one engine, a precompiled component, a fresh store per call.
 //! - [`collector`]: the collection loop, with exactly-once file delivery.
 //! - [`cpu`]: the guest's own CPU time, metered by call hooks.
@@ -19,6 +21,8 @@ mod logging;
 pub mod outbound;
 pub mod policy;
 pub mod runtime;
+pub mod settings;
+pub mod transport;
 pub mod wit_json;
 
 pub use bindings::exports::sentinelone::plugin::collection::{Batch, CollectOptions, Counts, StreamInfo};
@@ -34,3 +38,4 @@ pub use credentials::{Credential, Delivery};
 pub use logging::LogLine;
 pub use policy::Policy;
 pub use runtime::{Connection, Fault, FaultKind, LoadReport, Outcome, Runtime};
+pub use settings::ConnectionSettings;

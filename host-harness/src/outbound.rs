@@ -1,5 +1,6 @@
 //! The `wasi:http` outgoing-request hook: every request the plugin makes passes here, where the
-//! policy decides, timeouts are clamped, the credential is added, and both bodies are capped.
+//! policy decides, timeouts are clamped, the credential is added, both bodies are capped, and the
+//! request leaves through the runtime's pooled [`Transport`].
 //!
 //! A refusal is `ErrorCode::HttpRequestDenied`, a value the guest handles, never a trap. Headers
 //! that would change where a request goes or who it claims to be (`host`, `authorization` when the
@@ -8,6 +9,7 @@
 
 use crate::credentials::{Credential, Delivery};
 use crate::policy::{Denial, HttpLimits, Policy};
+use crate::transport::{Route, Transport};
 use bytes::Bytes;
 use http::header::{AUTHORIZATION, HeaderValue};
 use http_body::{Body, Frame, SizeHint};
@@ -31,6 +33,10 @@ pub struct OutboundHooks {
     pub policy: Arc<Policy>,
     pub credential: Option<Credential>,
     pub records: Arc<Mutex<Vec<OutboundRecord>>>,
+    /// The runtime's pooled client, shared by every call and tenant.
+    pub transport: Arc<Transport>,
+    /// How this connection reaches the network (trust roots, proxy, address guard).
+    pub route: Route,
 }
 
 impl OutboundHooks {
@@ -102,8 +108,11 @@ impl WasiHttpHooks for OutboundHooks {
         }
         let options = clamp(options, &limits);
         let request = request.map(|body| Capped::new(body, limits.max_request_bytes, Error::HttpRequestBodySize).boxed_unsync());
+        let (transport, route) = (self.transport.clone(), self.route.clone());
+        let first_byte = options.first_byte_timeout.unwrap_or(limits.first_byte_timeout);
+        let between_bytes = options.between_bytes_timeout.unwrap_or(limits.between_bytes_timeout);
         Box::new(async move {
-            let (response, io) = wasmtime_wasi_http::default_send_request(request, Some(options)).await?;
+            let response = transport.send(&route, request, first_byte, between_bytes).await?;
             if let Some(length) = response.body().size_hint().exact()
                 && length > limits.max_response_bytes
             {
@@ -111,7 +120,8 @@ impl WasiHttpHooks for OutboundHooks {
             }
             let response = response
                 .map(|body| Capped::new(body.boxed_unsync(), limits.max_response_bytes, Error::HttpResponseBodySize).boxed_unsync());
-            Ok((response, Box::new(io) as Box<dyn Future<Output = _> + Send>))
+            // The pooled client drives its connections itself: nothing is left for the caller to poll.
+            Ok((response, Box::new(async { Ok(()) }) as Box<dyn Future<Output = _> + Send>))
         })
     }
 }

@@ -25,7 +25,9 @@ use crate::credentials::{Credential, Delivery};
 use crate::logging::{CallLog, LogLine};
 use crate::outbound::{OutboundHooks, OutboundRecord};
 use crate::policy::{EPOCH_TICK, Policy};
+use crate::transport::{Resolve, Route, SystemResolver, Transport};
 use anyhow::Context as _;
+use sha2::Digest as _;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -38,12 +40,14 @@ use wasmtime_wasi_config::{WasiConfig, WasiConfigVariables};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 /// How the component was made ready.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct LoadReport {
     /// Whether a precompiled artifact was loaded instead of compiling with Cranelift.
     pub from_cache: bool,
     pub duration: Duration,
     pub component_bytes: u64,
+    /// The component's sha256 (hex): what a connection pins with `component_sha256`.
+    pub sha256: String,
 }
 
 /// One tenant's connection: what the plugin is configured with and the policy it runs under.
@@ -56,6 +60,10 @@ pub struct Connection {
     pub site_ids: Vec<String>,
     pub token_warning_days: Option<u32>,
     pub policy: Policy,
+    /// How requests reach the network: extra trust roots, a proxy, the private-address guard.
+    pub network: Route,
+    /// The sha256 (hex) of the only component this connection may run.
+    pub component_sha256: Option<String>,
 }
 
 impl Connection {
@@ -68,6 +76,8 @@ impl Connection {
             site_ids: Vec::new(),
             token_warning_days: None,
             policy: Policy::for_console(console_url)?,
+            network: Route::default(),
+            component_sha256: None,
         })
     }
 
@@ -80,6 +90,8 @@ impl Connection {
             site_ids: Vec::new(),
             token_warning_days: None,
             policy: Policy::deny_all(),
+            network: Route::default(),
+            component_sha256: None,
         }
     }
 
@@ -133,6 +145,8 @@ pub enum FaultKind {
     ResourceLimit,
     /// The guest trapped (a bug, or an abuse of the ABI).
     Trap,
+    /// The connection pins another component (`component_sha256`): nothing ran.
+    ComponentPin,
 }
 
 /// A call the host ended without the plugin's answer, with what the plugin did before: a caller
@@ -237,6 +251,8 @@ pub struct Runtime {
     engine: Engine,
     pre: PluginPre<HostState>,
     pub load: LoadReport,
+    /// One pooled HTTPS client for every call and tenant.
+    transport: Arc<Transport>,
     _ticker: EpochTicker,
 }
 
@@ -261,7 +277,8 @@ impl Runtime {
         let engine = engine()?;
         let start = Instant::now();
         let (component, from_cache) = compile_or_load_cached(&engine, bytes, cache_dir)?;
-        let load = LoadReport { from_cache, duration: start.elapsed(), component_bytes: bytes.len() as u64 };
+        let sha256 = sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect();
+        let load = LoadReport { from_cache, duration: start.elapsed(), component_bytes: bytes.len() as u64, sha256 };
 
         let mut linker = Linker::<HostState>::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
@@ -269,7 +286,25 @@ impl Runtime {
         wasmtime_wasi_config::add_to_linker(&mut linker, |s: &mut HostState| WasiConfig::from(&s.config))?;
         crate::bindings::wasi::logging::logging::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s)?;
         let pre = PluginPre::new(linker.instantiate_pre(&component)?)?;
-        Ok(Runtime { _ticker: EpochTicker::start(&engine), engine, pre, load })
+        Ok(Runtime {
+            _ticker: EpochTicker::start(&engine),
+            engine,
+            pre,
+            load,
+            transport: Arc::new(Transport::new(Arc::new(SystemResolver))),
+        })
+    }
+
+    /// Resolves host names through `resolver` instead of the system's (tests, or a platform's own
+    /// DNS policy); the address guard applies to what it returns.
+    pub fn with_resolver(mut self, resolver: Arc<dyn Resolve>) -> Runtime {
+        self.transport = Arc::new(Transport::new(resolver));
+        self
+    }
+
+    /// TCP connections the runtime's transport has opened (connection reuse shows here).
+    pub fn connections_opened(&self) -> u64 {
+        self.transport.connections_opened()
     }
 
     /// The plugin's self-description. Runs with no configuration and a deny-all policy.
@@ -347,7 +382,13 @@ impl Runtime {
             wasi: WasiCtx::builder().build(),
             table,
             http: WasiHttpCtx::new(),
-            hooks: OutboundHooks { policy: policy.clone(), credential: connection.credential.clone(), records: records.clone() },
+            hooks: OutboundHooks {
+                policy: policy.clone(),
+                credential: connection.credential.clone(),
+                records: records.clone(),
+                transport: self.transport.clone(),
+                route: Route { connect_timeout: policy.http.connect_timeout, ..connection.network.clone() },
+            },
             config: connection.config_variables(),
             limits: Limiter {
                 inner: StoreLimitsBuilder::new()

@@ -184,6 +184,9 @@ fn from_error_code(code: ErrorCode, authority: &str) -> Error {
         ErrorCode::HttpRequestDenied => {
             return Error::RequestDenied(format!("the host's policy does not allow requests to {authority}"));
         }
+        ErrorCode::DestinationIpProhibited => {
+            return Error::RequestDenied(format!("the host refused the address {authority} resolves to (private, loopback or link-local)"));
+        }
         ErrorCode::DnsTimeout
         | ErrorCode::ConnectionTimeout
         | ErrorCode::ConnectionReadTimeout
@@ -192,7 +195,6 @@ fn from_error_code(code: ErrorCode, authority: &str) -> Error {
         ErrorCode::DnsError(_) => TransportKind::Dns,
         ErrorCode::DestinationNotFound
         | ErrorCode::DestinationUnavailable
-        | ErrorCode::DestinationIpProhibited
         | ErrorCode::DestinationIpUnroutable
         | ErrorCode::ConnectionRefused
         | ErrorCode::ConnectionTerminated

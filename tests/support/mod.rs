@@ -30,9 +30,17 @@ pub fn simulator() -> Simulator {
     Simulator::start(SimulatorOptions::default()).expect("start the simulator")
 }
 
-/// The token added by the host (the preferred deployment), loopback http allowed.
+/// The token added by the host (the preferred deployment), over https with the simulator's
+/// private CA trusted, as a platform reaches a real console.
 pub fn connect(sim: &Simulator, token: &str) -> Connection {
     connect_with(sim, token, Delivery::HostHeader)
+}
+
+/// The same over the simulator's plain-http port, loopback http allowed.
+pub fn connect_plain(sim: &Simulator, token: &str) -> Connection {
+    let mut c = Connection::new(&sim.base_url(), Some(Credential::new(token, Delivery::HostHeader).unwrap())).unwrap();
+    c.policy.allow_loopback_http = true;
+    c
 }
 
 /// The token handed to the plugin through `wasi:config` (hosts without a request hook).
@@ -41,8 +49,8 @@ pub fn connect_via_config(sim: &Simulator, token: &str) -> Connection {
 }
 
 fn connect_with(sim: &Simulator, token: &str, delivery: Delivery) -> Connection {
-    let mut c = Connection::new(&sim.base_url(), Some(Credential::new(token, delivery).unwrap())).unwrap();
-    c.policy.allow_loopback_http = true;
+    let mut c = Connection::new(&sim.https_url(), Some(Credential::new(token, delivery).unwrap())).unwrap();
+    c.network.extra_ca_pem = Some(sim.ca_pem().as_bytes().to_vec());
     c
 }
 

@@ -6,7 +6,6 @@
 //! - `activityTypes` is a csv of integers (anything else is a 400); unknown codes just match
 //!   nothing. `activities/types` is not paged (`data` is the whole array, no `pagination`).
 
-use super::activity_types::TYPES;
 use super::auth::Caller;
 use super::errors::ApiError;
 use super::filters::{TimeRange, allows};
@@ -112,7 +111,8 @@ pub async fn list(State(state): State<AppState>, caller: Caller, RawQuery(raw): 
 }
 
 pub async fn types(_caller: Caller) -> Json<Value> {
-    let data: Vec<Value> =
-        TYPES.iter().map(|(id, action, template)| json!({"id": id, "action": action, "descriptionTemplate": template})).collect();
+    let data: Vec<Value> = super::activity_types::all()
+        .map(|(id, action, template)| json!({"id": id, "action": action, "descriptionTemplate": template}))
+        .collect();
     Json(json!({"data": data}))
 }

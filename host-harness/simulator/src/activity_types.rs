@@ -9,13 +9,6 @@ pub const MALICIOUS_THREAT: u32 = 19;
 pub const USER_LOGGED_IN: u32 = 27;
 pub const AGENT_DISCONNECTED: u32 = 52;
 pub const AGENT_CONNECTED: u32 = 53;
-pub const AGENT_DECOMMISSIONED: u32 = 54;
-pub const AGENT_UNINSTALL_REQUESTED: u32 = 55;
-pub const AGENT_MOVED: u32 = 56;
-pub const AGENT_LOGS_REQUESTED: u32 = 57;
-pub const AGENT_RESTART_REQUESTED: u32 = 58;
-pub const AGENT_SHUTDOWN_REQUESTED: u32 = 59;
-pub const BROADCAST_SENT: u32 = 60;
 pub const THREAT_FILE_UPLOADED: u32 = 86;
 pub const SCAN_STARTED: u32 = 90;
 pub const SCAN_ABORTED: u32 = 91;
@@ -35,24 +28,14 @@ pub const AGENT_MOVED_TO_GROUP: u32 = 63;
 pub const AGENT_FILES_UPLOADED: u32 = 80;
 pub const THREAT_ADDED_TO_BLOCKLIST: u32 = 3021;
 
-/// `(id, action, descriptionTemplate)`.
+/// `(id, action, descriptionTemplate)` of every type but the agent actions', which their rows
+/// carry (see [`super::actions::AGENT_ACTIONS`]); [`all`] lists both.
 pub const TYPES: &[(u32, &str, &str)] = &[
     (AGENT_REGISTERED, "Agent Registered", "New agent {{ computer_name }} registered"),
     (SUSPICIOUS_THREAT, "New Suspicious Threat Not Mitigated", "Suspicious threat {{ threat_name }} detected on {{ computer_name }}"),
     (MALICIOUS_THREAT, "New Malicious Threat Not Mitigated", "Malicious threat {{ threat_name }} detected on {{ computer_name }}"),
     (USER_LOGGED_IN, "User Logged In", "The management user {{ username }} logged in"),
-    (AGENT_DISCONNECTED, "User Disconnected Agent From Network", "{{ username }} disconnected {{ computer_name }} from the network"),
-    (AGENT_CONNECTED, "User Reconnected Agent To Network", "{{ username }} reconnected {{ computer_name }} to the network"),
-    (AGENT_DECOMMISSIONED, "Agent Decommissioned", "{{ username }} decommissioned {{ computer_name }}"),
-    (AGENT_UNINSTALL_REQUESTED, "Agent Uninstall Requested", "{{ username }} requested uninstall of {{ computer_name }}"),
-    (AGENT_MOVED, "Agent Moved To Site", "{{ username }} moved {{ computer_name }} to site {{ site_name }}"),
-    (AGENT_LOGS_REQUESTED, "Agent Logs Requested", "{{ username }} requested logs from {{ computer_name }}"),
-    (AGENT_RESTART_REQUESTED, "Agent Restart Requested", "{{ username }} requested a restart of {{ computer_name }}"),
-    (AGENT_SHUTDOWN_REQUESTED, "Agent Shutdown Requested", "{{ username }} requested a shutdown of {{ computer_name }}"),
-    (BROADCAST_SENT, "Broadcast Message Sent", "{{ username }} sent a message to {{ computer_name }}"),
     (THREAT_FILE_UPLOADED, "Threat File Uploaded", "Threat file of {{ threat_name }} uploaded from {{ computer_name }}"),
-    (SCAN_STARTED, "Scan Started", "Full disk scan started on {{ computer_name }}"),
-    (SCAN_ABORTED, "Scan Aborted", "Full disk scan aborted on {{ computer_name }}"),
     (SCAN_FINISHED, "Scan Finished", "Full disk scan finished on {{ computer_name }}"),
     (MITIGATION_KILL, "Threat Mitigation Report Kill Success", "{{ computer_name }} killed {{ threat_name }}"),
     (MITIGATION_REMEDIATE, "Threat Mitigation Report Remediate Success", "{{ computer_name }} remediated {{ threat_name }}"),
@@ -85,3 +68,8 @@ pub const TYPES: &[(u32, &str, &str)] = &[
     (AGENT_FILES_UPLOADED, "Agent Files Uploaded", "Files fetched from {{ computer_name }} were uploaded"),
     (THREAT_ADDED_TO_BLOCKLIST, "Threat Hash Added To Blocklist", "{{ username }} added the hash of {{ threat_name }} to the blocklist"),
 ];
+
+/// Every activity type: the table above and the agent actions' own.
+pub fn all() -> impl Iterator<Item = (u32, &'static str, &'static str)> {
+    TYPES.iter().copied().chain(super::actions::AGENT_ACTIONS.iter().map(|a| a.activity))
+}

@@ -22,6 +22,7 @@ use super::activity_types as types;
 use super::auth::Caller;
 use super::clock::{MICROS_PER_DAY, Timestamp};
 use super::errors::ApiError;
+use super::model::Role;
 use super::model::{ActivityDraft, Agent, Id, World};
 use super::policy::is_absolute_path;
 use super::query::{Params, parse_id};
@@ -168,7 +169,7 @@ pub async fn fetch_files(
     id: Result<Path<String>, PathRejection>,
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
-    caller.require_write()?;
+    caller.require(Role::IncidentResponse)?;
     let id = id.map(|Path(id)| id).unwrap_or_default();
     let mut world = state.world();
     let agent = parse_id(&id)

@@ -16,6 +16,7 @@ use super::auth::Caller;
 use super::clock::Timestamp;
 use super::errors::ApiError;
 use super::filters::{TimeRange, allows, contains_any, equals_any};
+use super::model::Role;
 use super::model::{ActivityDraft, Alert, Id, World, display_case};
 use super::paging::{EndMarker, Keyed, Listing, PageRequest, SortKey};
 use super::query::Params;
@@ -136,7 +137,7 @@ fn update(
     allowed: &[&str],
     activity_type: u32,
 ) -> Result<Json<Value>, ApiError> {
-    caller.require_write()?;
+    caller.require(Role::Soc)?;
     let (filter, data) = action_body(body)?;
     let value = any_snake_case(&data, key, allowed)?;
     let filter = AlertFilter::parse(&filter)?;

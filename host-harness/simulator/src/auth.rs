@@ -21,12 +21,10 @@ pub struct Caller {
 }
 
 impl Caller {
-    /// Write actions need more than the Viewer role.
-    pub fn require_write(&self) -> Result<(), ApiError> {
-        match self.role {
-            Role::Admin => Ok(()),
-            Role::Viewer => Err(ApiError::forbidden()),
-        }
+    /// The caller's role must cover `needed` (Admin covers every role; SOC, IT and incident
+    /// response only their own): otherwise the console's 403.
+    pub fn require(&self, needed: Role) -> Result<(), ApiError> {
+        if self.role.covers(needed) { Ok(()) } else { Err(ApiError::forbidden()) }
     }
 }
 

@@ -17,6 +17,7 @@ use super::auth::Caller;
 use super::clock::Timestamp;
 use super::errors::ApiError;
 use super::model::ActivityDraft;
+use super::model::Role;
 use super::query::{Params, parse_id};
 use super::state::AppState;
 use super::threat_actions::{action_body, username};
@@ -43,7 +44,7 @@ pub async fn move_agents(
     id: Result<Path<String>, PathRejection>,
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
-    caller.require_write()?;
+    caller.require(Role::It)?;
     let id = id.map(|Path(id)| id).unwrap_or_default();
     let (params, _data) = action_body(&body)?;
     let filter = agent_filter(params)?;

@@ -1,13 +1,13 @@
 //! A SentinelOne Management API v2.1 simulator: a real HTTP server on 127.0.0.1 that behaves like
 //! a console (envelope, pagination, errors, scopes, quirks), so the plugin can be tested without a
-//! tenant. It follows `/work/shared/sentinelone-api.md`; where that reference is unsure, the
-//! choices below are ours and are kept deliberately visible.
+//! tenant. It follows `reference/sentinelone-api.md` (in this crate: the project's reference for
+//! the real API, written from public sources); where that reference is unsure, the choices below
+//! are ours and are kept deliberately visible.
 //!
 //! # Endpoints (under `/web/api/v2.1/`)
 //! `GET system/status` (no auth), `GET system/info`, `GET user`, `POST users/api-token-details`,
 //! `GET accounts[/{id}]`, `GET sites[/{id}]`, `GET groups[/{id}]`, `GET agents`, `GET agents/count`,
-//! `POST agents/actions/{disconnect|connect|initiate-scan|abort-scan|fetch-logs|restart-machine|
-//! shutdown|decommission|uninstall|broadcast|move-to-site}`, `GET threats`,
+//! `POST agents/actions/{verb}` for each row of [`actions::AGENT_ACTIONS`], `GET threats`,
 //! `POST threats/mitigate/{kill|quarantine|remediate|rollback-remediation|un-quarantine}`,
 //! `POST threats/analyst-verdict`, `POST threats/incident`, `POST threats/external-ticket-id`,
 //! `POST threats/notes`, `GET threats/{id}/notes`, `GET threats/{id}/timeline`, `GET activities`,
@@ -98,7 +98,7 @@
 //!   answers `pending: true` and runs nothing. Viewers get 403 on execute and fetch-files.
 
 mod accounts;
-mod actions;
+pub mod actions;
 mod activities;
 mod activity_types;
 mod agents;
@@ -123,6 +123,7 @@ mod state;
 mod system;
 mod threat_actions;
 mod threats;
+mod tls;
 pub mod tokens;
 mod truth;
 mod users;
@@ -176,8 +177,10 @@ use std::time::Duration;
 pub struct SimulatorOptions {
     pub seed: u64,
     pub agents: usize,
-    /// 0 = any free port.
+    /// The plain-http port (0 = any free port).
     pub port: u16,
+    /// The https port (0 = any free port).
+    pub tls_port: u16,
     /// Minimum interval between two `dv/init-query` calls of one token (the console: 1/minute).
     pub dv_init_interval: Duration,
     /// Minimum interval between two `dv/query-status` calls of one token (the console: 1/second).
@@ -206,6 +209,7 @@ impl Default for SimulatorOptions {
             seed: 42,
             agents: 2500,
             port: 0,
+            tls_port: 0,
             dv_init_interval: Duration::from_secs(60),
             dv_status_interval: Duration::from_secs(1),
             dv_query_duration: Duration::from_secs(2),
@@ -236,6 +240,9 @@ impl SimulatorOptions {
 /// both use it). Stops on drop.
 pub struct Simulator {
     address: SocketAddr,
+    tls_address: SocketAddr,
+    ca_pem: String,
+    connections: tls::Connections,
     state: AppState,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
@@ -259,10 +266,18 @@ impl Simulator {
             truth,
             faults: options.faults.map(|(seed, rate)| Arc::new(faults::Faults::new(seed, rate))),
         };
-        let listener = std::net::TcpListener::bind(("127.0.0.1", options.port))
-            .with_context(|| format!("simulator: cannot bind 127.0.0.1:{}", options.port))?;
-        listener.set_nonblocking(true)?;
-        let address = listener.local_addr()?;
+        let bind = |port: u16| -> anyhow::Result<std::net::TcpListener> {
+            let listener =
+                std::net::TcpListener::bind(("127.0.0.1", port)).with_context(|| format!("simulator: cannot bind 127.0.0.1:{port}"))?;
+            listener.set_nonblocking(true)?;
+            Ok(listener)
+        };
+        let (listener, tls_listener) = (bind(options.port)?, bind(options.tls_port)?);
+        let (address, tls_address) = (listener.local_addr()?, tls_listener.local_addr()?);
+        let identity = tls::Identity::generate().context("simulator: cannot make its TLS certificate")?;
+        let ca_pem = identity.ca_pem.clone();
+        let connections = tls::Connections::default();
+        let counted = connections.clone();
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("s1-simulator")
@@ -275,8 +290,13 @@ impl Simulator {
         let live = live::run(state.clone(), options.live, options.seed);
         let thread = std::thread::Builder::new().name("s1-simulator".into()).spawn(move || {
             runtime.block_on(async move {
-                let listener = match tokio::net::TcpListener::from_std(listener) {
-                    Ok(listener) => listener,
+                let listeners =
+                    tokio::net::TcpListener::from_std(listener).and_then(|l| Ok((l, tokio::net::TcpListener::from_std(tls_listener)?)));
+                let (plain, secure) = match listeners {
+                    Ok((plain, secure)) => (
+                        tls::CountingListener { tcp: plain, connections: counted.clone() },
+                        tls::TlsListener { tcp: secure, acceptor: tokio_rustls::TlsAcceptor::from(identity.server), connections: counted },
+                    ),
                     Err(error) => {
                         let _ = ready_tx.send(Err(error.into()));
                         return;
@@ -287,9 +307,14 @@ impl Simulator {
                 // Stop as soon as asked: in-flight connections are dropped with the runtime, which
                 // keeps drop quick even when a client holds a keep-alive connection open.
                 tokio::select! {
-                    result = axum::serve(listener, app) => {
+                    result = axum::serve(plain, app.clone()) => {
                         if let Err(error) = result {
                             tracing::error!(%error, "simulator: server stopped");
+                        }
+                    }
+                    result = axum::serve(secure, app) => {
+                        if let Err(error) = result {
+                            tracing::error!(%error, "simulator: TLS server stopped");
                         }
                     }
                     _ = shutdown_rx => {}
@@ -298,13 +323,30 @@ impl Simulator {
             runtime.shutdown_background();
         })?;
         ready_rx.recv().context("simulator: server thread exited during start-up")??;
-        tracing::info!(%address, agents = options.agents, seed = options.seed, "SentinelOne simulator listening");
-        Ok(Simulator { address, state, shutdown: Some(shutdown), thread: Some(thread) })
+        tracing::info!(%address, %tls_address, agents = options.agents, seed = options.seed, "SentinelOne simulator listening");
+        Ok(Simulator { address, tls_address, ca_pem, connections, state, shutdown: Some(shutdown), thread: Some(thread) })
     }
 
-    /// `http://127.0.0.1:PORT` (no trailing slash, no `/web/api/v2.1`).
+    /// `http://127.0.0.1:PORT` (no trailing slash, no `/web/api/v2.1`): plain http, which a host
+    /// lets out only to loopback and only when told to.
     pub fn base_url(&self) -> String {
         format!("http://{}", self.address)
+    }
+
+    /// `https://127.0.0.1:PORT`: the simulator as a console is reached, over TLS with a
+    /// certificate from [`Simulator::ca_pem`].
+    pub fn https_url(&self) -> String {
+        format!("https://{}", self.tls_address)
+    }
+
+    /// The simulator's private CA (PEM), to trust for [`Simulator::https_url`].
+    pub fn ca_pem(&self) -> &str {
+        &self.ca_pem
+    }
+
+    /// TCP connections accepted so far, plain and TLS (connection reuse shows here).
+    pub fn connections(&self) -> u64 {
+        self.connections.count()
     }
 
     /// Every request served, in order.

@@ -199,9 +199,14 @@ pub struct PendingStatus {
     pub seen_in_read: Option<u64>,
 }
 
+/// SentinelOne's built-in roles. `Soc`, `It` and `IncidentResponse` are peers, each allowed its
+/// own family of actions; `Admin` may do everything, `Viewer` nothing that changes state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Role {
     Admin,
+    Soc,
+    It,
+    IncidentResponse,
     Viewer,
 }
 
@@ -209,8 +214,16 @@ impl Role {
     pub fn name(self) -> &'static str {
         match self {
             Role::Admin => "Admin",
+            Role::Soc => "SOC",
+            Role::It => "IT",
+            Role::IncidentResponse => "Incident Response",
             Role::Viewer => "Viewer",
         }
+    }
+
+    /// Whether this role may do what `needed` may.
+    pub fn covers(self, needed: Role) -> bool {
+        self == Role::Admin || (self == needed && self != Role::Viewer) || needed == Role::Viewer
     }
 }
 

@@ -25,6 +25,7 @@ use super::auth::Caller;
 use super::clock::Timestamp;
 use super::errors::ApiError;
 use super::filters::{TimeRange, allows, contains_any};
+use super::model::Role;
 use super::model::{Id, Scope, World};
 use super::paging::{Keyed, Listing, PageRequest, SortKey};
 use super::query::Params;
@@ -448,7 +449,7 @@ fn target_paths(world: &World, caller: &Caller, filter: &Map<String, Value>) -> 
 
 /// `POST`: one new item per target level; any duplicate refuses the whole request.
 pub fn add(kind: &PolicyKind, world: &mut World, caller: &Caller, body: &Bytes) -> Result<Value, ApiError> {
-    caller.require_write()?;
+    caller.require(Role::Soc)?;
     let (data, filter) = body_objects(body)?;
     let user = (caller.user_id, username(world, caller));
     let draft = parse_draft(kind, &data, user)?;
@@ -469,7 +470,7 @@ pub fn add(kind: &PolicyKind, world: &mut World, caller: &Caller, body: &Bytes) 
 
 /// `DELETE`: removes the visible items of `data.type` among `data.ids`.
 pub fn delete(kind: &PolicyKind, world: &mut World, caller: &Caller, body: &Bytes) -> Result<Value, ApiError> {
-    caller.require_write()?;
+    caller.require(Role::Soc)?;
     let body: Value = serde_json::from_slice(body).map_err(|_| ApiError::validation("body must be a JSON object"))?;
     let Some(Value::Object(data)) = body.get("data") else {
         return Err(ApiError::validation("data is required and must be an object"));

@@ -37,6 +37,7 @@ use super::clock::Timestamp;
 use super::deep_visibility::{id_list, json_object};
 use super::errors::ApiError;
 use super::filters::{TimeRange, allows, contains_any, single};
+use super::model::Role;
 use super::model::{Agent, Id, Scope};
 use super::paging::{EndMarker, Keyed, Listing, PageRequest, SortKey, keyed_by_field};
 use super::query::{Params, parse_id};
@@ -341,7 +342,7 @@ fn execute_answer(affected: usize, parent: Option<Id>, pending: Option<Id>) -> J
 }
 
 pub async fn execute(State(state): State<AppState>, caller: Caller, body: Bytes) -> Result<Json<Value>, ApiError> {
-    caller.require_write()?;
+    caller.require(Role::IncidentResponse)?;
     let (filter, data) = action_body(&body)?;
     let filter = AgentFilter::parse(&filter)?;
     let order = Order::parse(&data)?;
@@ -417,7 +418,7 @@ pub async fn status(State(state): State<AppState>, caller: Caller, RawQuery(raw)
 }
 
 pub async fn fetch_files(State(state): State<AppState>, caller: Caller, body: Bytes) -> Result<Json<Value>, ApiError> {
-    caller.require_write()?;
+    caller.require(Role::IncidentResponse)?;
     let body = json_object(&body)?;
     let task_ids = match body.get("data") {
         Some(Value::Object(data)) => id_list(data, "taskIds")?,

@@ -223,7 +223,36 @@ pub fn build_with(seed: u64, agent_count: usize, threat_count: usize, started_at
     super::seed_security::populate(&mut world, threat_count);
     // Blocklist entries and exclusions: their own generator again, ids above all of the above.
     super::seed_policy::populate(&mut world);
+    role_users(&mut world, started_at);
     world
+}
+
+/// Users for the roles between Viewer and Admin, at tenant scope. Added last, with ids from
+/// [`World::new_id`], so every value seeded before them is unchanged.
+fn role_users(world: &mut World, now: Timestamp) {
+    let specs = [
+        ("soc", tokens::SOC, "sofia.soc@acme.example", "Sofia SOC", Role::Soc),
+        ("it", tokens::IT, "ivan.it@acme.example", "Ivan IT", Role::It),
+        ("incident_response", tokens::INCIDENT_RESPONSE, "iris.ir@acme.example", "Iris IncidentResponse", Role::IncidentResponse),
+    ];
+    for (token_name, token, email, full_name, role) in specs {
+        let (id, role_id) = (world.new_id(), world.new_id());
+        world.users.push(User {
+            token_name,
+            token,
+            id,
+            email: email.into(),
+            full_name: full_name.into(),
+            role,
+            role_id,
+            scope: Scope::Tenant,
+            source: "mgmt",
+            token_created_at: now.plus_days(-10),
+            token_expires_at: now.plus_micros(120 * MICROS_PER_DAY + 3 * 3600 * MICROS_PER_SECOND),
+            date_joined: REFERENCE_TIME.plus_days(-100),
+            last_login: REFERENCE_TIME,
+        });
+    }
 }
 
 fn jitter(rng: &mut SplitMix64) -> i64 {

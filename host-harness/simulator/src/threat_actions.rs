@@ -15,6 +15,7 @@ use super::activity_types as types;
 use super::auth::Caller;
 use super::clock::Timestamp;
 use super::errors::ApiError;
+use super::model::Role;
 use super::model::{ActivityDraft, Id, ThreatNote, World, display_case};
 use super::paging::{EndMarker, Keyed, Listing, PageRequest, SortKey};
 use super::query::{Params, parse_id};
@@ -86,7 +87,7 @@ pub async fn mitigate(
     let Some(&(_, report_action, activity_type)) = MITIGATIONS.iter().find(|(name, ..)| *name == action) else {
         return Err(ApiError::not_found(format!("Unknown mitigation action '{action}'")));
     };
-    caller.require_write()?;
+    caller.require(Role::Soc)?;
     let (filter, _data) = action_body(&body)?;
     let filter = ThreatFilter::parse(&filter)?;
     let mut world = state.world();
@@ -144,7 +145,7 @@ fn update(
     activity_type: u32,
     set: fn(&mut super::model::ThreatInfo, &str),
 ) -> Result<Json<Value>, ApiError> {
-    caller.require_write()?;
+    caller.require(Role::Soc)?;
     let (filter, data) = action_body(body)?;
     let value = data_text(&data, key, allowed)?;
     let filter = ThreatFilter::parse(&filter)?;
@@ -197,7 +198,7 @@ pub async fn external_ticket_id(State(state): State<AppState>, caller: Caller, b
 }
 
 pub async fn add_note(State(state): State<AppState>, caller: Caller, body: Bytes) -> Result<Json<Value>, ApiError> {
-    caller.require_write()?;
+    caller.require(Role::Soc)?;
     let (filter, data) = action_body(&body)?;
     let text = data_text(&data, "text", None)?;
     if text.trim().is_empty() {

@@ -27,6 +27,7 @@ use super::auth::Caller;
 use super::clock::{MICROS_PER_SECOND, Timestamp};
 use super::errors::ApiError;
 use super::filters::{contains_any, equals_any, single};
+use super::model::Role;
 use super::model::{ActivityDraft, Id, Scope, Threat, World};
 use super::paging::{EndMarker, Keyed, Listing, PageRequest, SortKey};
 use super::policy::{self, Draft, Node};
@@ -210,7 +211,7 @@ fn may_target(scope: Scope, target: &str) -> bool {
 }
 
 pub async fn add_to_blacklist(State(state): State<AppState>, caller: Caller, body: Bytes) -> Result<Json<Value>, ApiError> {
-    caller.require_write()?;
+    caller.require(Role::Soc)?;
     let (filter, data) = action_body(&body)?;
     let target = data_text(&data, "targetScope", Some(&TARGET_SCOPES))?;
     let description = policy::optional_text(&data, "description", None)?;
@@ -283,7 +284,7 @@ fn record_on_threat(
 }
 
 pub async fn fetch_file(State(state): State<AppState>, caller: Caller, body: Bytes) -> Result<Json<Value>, ApiError> {
-    caller.require_write()?;
+    caller.require(Role::IncidentResponse)?;
     let (filter, data) = action_body(&body)?;
     check_password(&data)?;
     let filter = ThreatFilter::parse(&filter)?;

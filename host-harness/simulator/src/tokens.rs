@@ -17,8 +17,14 @@ pub const VIEWER: &str = "KVTWzzOAbRXKOaPkc70LmAJ4aj3OL4weQSfClaTlRZe2I0c4Dqvypd
 pub const SITE_ADMIN: &str = "DnjhAmuZQRSZSmFYH9SmjafkejMlfgQiqS0uKqmVFJFsds0n9X4GAvIwsCaLDM0nyEciNYsZgAqQyUSQ";
 /// Valid; a service user's token, Admin at account scope (the first account).
 pub const SERVICE_USER: &str = "jBCQHOc2FEKdPOKw8YhmQbg3WuZimzCO5FN1BNGRyAz3HLgxNmDVkMqKKZxU3589G2ADCeRbOQeeec9u";
+/// Valid; role SOC at tenant scope: threat, alert, isolation and blocklist work.
+pub const SOC: &str = "Soc7mQ2wLx9RkV4nTb8YpJ3cHd6FgA1sZe5uKi0oNqWrXtPv2yBm8LhD4jGf7CaE9sUwQz3RkVnTbYpJ";
+/// Valid; role IT at tenant scope: scans, restarts, logs, broadcasts, group moves.
+pub const IT: &str = "It4kP9sQw2ZxLm7NvB3cRt8YhJ6gFd1aSe5uKo0iWq9rXtPv2yBm8LhD4jGf7CaE9sUwQz3RkVnTbYpJ";
+/// Valid; role Incident Response at tenant scope: remote scripts and file fetches.
+pub const INCIDENT_RESPONSE: &str = "Ir8vT3nQz6WxLp2MkB9cRs4YhJ7gFd1aSe5uKo0iWq9rXtPv2yBm8LhD4jGf7CaE9sUwQz3RkVnTbYpJ";
 /// Well-formed but unknown to the console: 401 everywhere, 400 from `users/api-token-details`.
 pub const UNKNOWN: &str = "TEoOGidAQlZkOppo5n4vhXXJGoraMp7QYE59yowi9hyekvJskISYMGcjASDQz88EMFEqmCBJcM9HNO8j";
 
 /// Every token constant, so the request log can scrub any of them wherever they appear.
-pub const ALL: [&str; 7] = [ADMIN, EXPIRING, EXPIRED, VIEWER, SITE_ADMIN, SERVICE_USER, UNKNOWN];
+pub const ALL: [&str; 10] = [ADMIN, EXPIRING, EXPIRED, VIEWER, SITE_ADMIN, SERVICE_USER, SOC, IT, INCIDENT_RESPONSE, UNKNOWN];

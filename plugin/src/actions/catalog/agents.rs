@@ -89,6 +89,11 @@ const FETCH_LOGS: &[Param] = &[
     Param::data("platformLogs", Kind::Bool, "Collect platform logs."),
     Param::data("customerFacingLogs", Kind::Bool, "Collect customer-facing logs."),
 ];
+const DISABLE: &[Param] = &[
+    Param::data("shouldReboot", Kind::Bool, "Reboot the endpoints to complete the change.").required(),
+    Param::data("expiration", Kind::Timestamp, "Re-enable the agents at this time (ISO-8601); without it they stay disabled."),
+];
+const ENABLE: &[Param] = &[Param::data("shouldReboot", Kind::Bool, "Reboot the endpoints to complete the change.").required()];
 const APPLICATIONS: &[Param] = &[Param::query("ids", Kind::Ids, "The agents whose installed applications to list.").required()];
 const FETCH_FILES: &[Param] = &[
     Param::control("id", Kind::Id, "The agent to fetch the files from.").required(),
@@ -244,6 +249,25 @@ pub const ACTIONS: &[Action] = &[
     )
     .destructive()
     .example(r#"{"ids": ["1834780238610855700"], "targetSiteId": "1834780238610855650"}"#),
+    agent_action(
+        "agents.disable",
+        "Disable agents",
+        "Turn the agents' protection off (until expiration, when given); they keep reporting to the console.",
+        "agents/actions/disable-agent",
+        Role::Admin,
+        &[AGENT_TARGET, DISABLE],
+    )
+    .destructive()
+    .example(r#"{"ids": ["1834780238610855700"], "shouldReboot": false, "expiration": "2026-12-01T08:00:00Z"}"#),
+    agent_action(
+        "agents.enable",
+        "Enable agents",
+        "Turn the agents' protection back on.",
+        "agents/actions/enable-agent",
+        Role::Admin,
+        &[AGENT_TARGET, ENABLE],
+    )
+    .example(r#"{"ids": ["1834780238610855700"], "shouldReboot": false}"#),
     row(
         "agents.fetch-files",
         "Fetch files from an agent",
