@@ -285,7 +285,7 @@ fn should_reboot(data: &Value, _: &World, _: &Caller) -> Result<Prepared, ApiErr
 /// `disable-agent` also takes an optional `data.expiration` (ISO date-time).
 fn should_reboot_with_expiry(data: &Value, world: &World, caller: &Caller) -> Result<Prepared, ApiError> {
     if let Some(expiration) = data.get("expiration")
-        && !expiration.as_str().is_some_and(|t| Timestamp::parse(t).is_some())
+        && expiration.as_str().and_then(Timestamp::parse).is_none()
     {
         return Err(ApiError::validation("data.expiration must be an ISO-8601 date-time"));
     }
