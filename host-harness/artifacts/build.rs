@@ -50,9 +50,17 @@ fn main() {
     let hostile = hostile_dir.join(TARGET).join("release").join("hostile_plugin.wasm");
 
     for (name, path) in [("PLUGIN_WASM", &plugin), ("HOSTILE_WASM", &hostile)] {
-        assert!(path.exists(), "{name} is missing at {}", path.display());
+        let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{name} is missing at {}: {e}", path.display()));
         println!("cargo:rustc-env={name}={}", path.display());
+        println!("cargo:rustc-env={name}_SHA256={}", sha256(&bytes));
     }
+}
+
+/// The sha256 of `bytes` in hex: the loader compares the file with it, so a stale or replaced
+/// artifact is refused instead of loaded silently.
+fn sha256(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// `cargo build --target wasm32-wasip2 <args> --target-dir <dir>`, with none of the outer

@@ -4,7 +4,7 @@
 
 use anyhow::{Context as _, bail};
 use clap::{Args, Parser, Subcommand};
-use host_harness::{Connection, Credential, Delivery, Fault, PluginError, Runtime, Verdict};
+use host_harness::{Connection, ConnectionSettings, Credential, Delivery, Fault, PluginError, Runtime, Verdict};
 use s1_harness::report;
 
 mod collect;
@@ -61,8 +61,15 @@ enum Command {
     Organizations(ConnectionArgs),
     /// Run the SentinelOne simulator on loopback until interrupted.
     Simulate {
+        /// The plain-http port (0: any free port).
         #[arg(long, default_value_t = 0)]
         port: u16,
+        /// The https port (0: any free port).
+        #[arg(long, default_value_t = 0)]
+        tls_port: u16,
+        /// Write the simulator's private CA (PEM) here, for --ca-file of the other commands.
+        #[arg(long, value_name = "PEM")]
+        ca_file: Option<PathBuf>,
         /// Append every request served to this file as JSON lines (Authorization redacted).
         #[arg(long)]
         request_log: Option<PathBuf>,
@@ -132,8 +139,12 @@ enum Command {
 #[derive(Args)]
 struct ConnectionArgs {
     /// The console's URL, e.g. https://usea1-acme.sentinelone.net.
-    #[arg(long, env = "S1_URL")]
-    url: String,
+    #[arg(long, env = "S1_URL", required_unless_present = "settings")]
+    url: Option<String>,
+    /// A tenant's settings as one TOML or JSON file (console, pins, limits, network, component
+    /// pin); the flags below override what it says.
+    #[arg(long, value_name = "FILE")]
+    settings: Option<PathBuf>,
     /// Read the API token from this file (otherwise from the S1_API_TOKEN environment variable).
     #[arg(long)]
     token_file: Option<PathBuf>,
@@ -150,21 +161,63 @@ struct ConnectionArgs {
     /// Warn when the token expires within this many days (plugin default 30).
     #[arg(long)]
     token_warning_days: Option<u32>,
+    /// Trust the CA certificates in this PEM file besides the system's (a private or on-premises
+    /// console; the simulator's CA).
+    #[arg(long, value_name = "PEM")]
+    ca_file: Option<PathBuf>,
+    /// Reach the console through this HTTP proxy (CONNECT), e.g. http://proxy:3128.
+    #[arg(long, value_name = "URL")]
+    proxy: Option<String>,
+    /// Let the console's name resolve to a private or loopback address (an on-premises console).
+    #[arg(long)]
+    allow_private_addresses: bool,
     /// Allow plain http to a loopback console (the simulator). Never allows remote http.
     #[arg(long)]
     allow_loopback_http: bool,
-    /// Wall-clock bound on one call, in seconds.
-    #[arg(long, default_value_t = 300)]
-    call_timeout_secs: u64,
-    /// Memory limit of the plugin instance, in MiB.
-    #[arg(long, default_value_t = 128)]
-    memory_mib: usize,
-    /// Largest response body accepted from the console, in MiB.
-    #[arg(long, default_value_t = 32)]
-    max_response_mib: u64,
+    /// Wall-clock bound on one call, in seconds (default 300).
+    #[arg(long)]
+    call_timeout_secs: Option<u64>,
+    /// Memory limit of the plugin instance, in MiB (default 128).
+    #[arg(long)]
+    memory_mib: Option<u32>,
+    /// Largest response body accepted from the console, in MiB (default 32).
+    #[arg(long)]
+    max_response_mib: Option<u64>,
 }
 
 impl ConnectionArgs {
+    /// The settings the flags (over `--settings`, when given) describe.
+    fn settings(&self) -> anyhow::Result<ConnectionSettings> {
+        let mut settings = match &self.settings {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+                let json = path.extension().is_some_and(|e| e == "json");
+                if json { ConnectionSettings::from_json(&text)? } else { ConnectionSettings::from_toml(&text)? }
+            }
+            None => ConnectionSettings::default(),
+        };
+        if let Some(url) = &self.url {
+            settings.console.clone_from(url);
+        }
+        if !self.account_ids.is_empty() {
+            settings.account_ids.clone_from(&self.account_ids);
+        }
+        if !self.site_ids.is_empty() {
+            settings.site_ids.clone_from(&self.site_ids);
+        }
+        settings.token_warning_days = self.token_warning_days.or(settings.token_warning_days);
+        let network = &mut settings.network;
+        network.ca_file = self.ca_file.clone().or(network.ca_file.take());
+        network.proxy = self.proxy.clone().or(network.proxy.take());
+        network.allow_private_addresses |= self.allow_private_addresses;
+        network.allow_loopback_http |= self.allow_loopback_http;
+        let limits = &mut settings.limits;
+        limits.call_timeout_seconds = self.call_timeout_secs.or(limits.call_timeout_seconds);
+        limits.memory_mib = self.memory_mib.or(limits.memory_mib);
+        limits.max_response_mib = self.max_response_mib.or(limits.max_response_mib);
+        Ok(settings)
+    }
+
     fn connection(&self) -> anyhow::Result<Connection> {
         let delivery = if self.token_in_config { Delivery::ConfigStore } else { Delivery::HostHeader };
         let credential = match &self.token_file {
@@ -177,15 +230,7 @@ impl ConnectionArgs {
         if credential.is_none() {
             tracing::warn!("no API token: set S1_API_TOKEN or pass --token-file");
         }
-        let mut connection = Connection::new(&self.url, credential)?;
-        connection.account_ids.clone_from(&self.account_ids);
-        connection.site_ids.clone_from(&self.site_ids);
-        connection.token_warning_days = self.token_warning_days;
-        connection.policy.allow_loopback_http = self.allow_loopback_http;
-        connection.policy.call_timeout = Duration::from_secs(self.call_timeout_secs);
-        connection.policy.memory_limit_bytes = self.memory_mib * 1024 * 1024;
-        connection.policy.http.max_response_bytes = self.max_response_mib * 1024 * 1024;
-        Ok(connection)
+        Ok(self.settings()?.connection(credential)?)
     }
 }
 
@@ -206,14 +251,21 @@ fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Loads the component (`--component`, or the one this build made, refused when stale) and
+/// says which one it is: path, size, sha256 and how many actions it offers.
 fn load(cli: &Cli) -> anyhow::Result<Runtime> {
-    let component = cli.component.clone().unwrap_or_else(|| PathBuf::from(plugin_artifacts::PLUGIN_WASM));
+    let component = match &cli.component {
+        Some(path) => path.clone(),
+        None => plugin_artifacts::plugin().map_err(|e| anyhow::anyhow!("{e}"))?,
+    };
     let cache = cli.cache_dir.clone().unwrap_or_else(|| PathBuf::from(plugin_artifacts::CACHE_DIR));
     let runtime = Runtime::load(&component, Some(&cache))?;
     tracing::info!(
+        path = %component.display(),
+        bytes = runtime.load.component_bytes,
+        sha256 = %runtime.load.sha256,
         from_cache = runtime.load.from_cache,
         ms = runtime.load.duration.as_secs_f64() * 1e3,
-        bytes = runtime.load.component_bytes,
         "component loaded"
     );
     Ok(runtime)
@@ -288,9 +340,10 @@ async fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
             };
             plugin_result(outcome.value)
         }
-        Command::Simulate { port, request_log, agents, threats, live, faults, fault_rate, truth } => {
+        Command::Simulate { port, tls_port, ca_file, request_log, agents, threats, live, faults, fault_rate, truth } => {
             let simulator = Simulator::start(SimulatorOptions {
                 port: *port,
+                tls_port: *tls_port,
                 agents: *agents,
                 threats: *threats,
                 live: LiveOptions { duration: Duration::from_secs(*live), ..LiveOptions::default() },
@@ -304,15 +357,27 @@ async fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
             if let Some(path) = truth {
                 simulator.set_truth_file(path)?;
             }
-            eprintln!("SentinelOne simulator listening on {}", simulator.base_url());
+            if let Some(path) = ca_file {
+                std::fs::write(path, simulator.ca_pem()).with_context(|| format!("writing {}", path.display()))?;
+            }
             eprintln!(
-                "tokens: admin={} viewer={} expiring={} expired={}",
+                "SentinelOne simulator listening on {} (its private CA: --ca-file) and {} (plain http)",
+                simulator.https_url(),
+                simulator.base_url()
+            );
+            eprintln!(
+                "tokens: admin={} viewer={} soc={} it={} incident-response={} expiring={} expired={}",
                 tokens::ADMIN,
                 tokens::VIEWER,
+                tokens::SOC,
+                tokens::IT,
+                tokens::INCIDENT_RESPONSE,
                 tokens::EXPIRING,
                 tokens::EXPIRED
             );
-            eprintln!("try: S1_API_TOKEN=<admin> s1-harness check --url {} --allow-loopback-http", simulator.base_url());
+            let trust = ca_file.as_ref().map_or("--allow-loopback-http".to_owned(), |p| format!("--ca-file {}", p.display()));
+            let url = if ca_file.is_some() { simulator.https_url() } else { simulator.base_url() };
+            eprintln!("try: S1_API_TOKEN=<admin> s1-harness check --url {url} {trust}");
             tokio::signal::ctrl_c().await?;
             Ok(ExitCode::SUCCESS)
         }
@@ -371,8 +436,9 @@ fn fault(fault: Fault) -> anyhow::Error {
 async fn demo(cli: &Cli, request_log: Option<&Path>) -> anyhow::Result<ExitCode> {
     let simulator = Simulator::start(SimulatorOptions::default())?;
     let runtime = load(cli)?;
-    let mut connection = Connection::new(&simulator.base_url(), Some(Credential::new(tokens::ADMIN, Delivery::HostHeader)?))?;
-    connection.policy.allow_loopback_http = true;
+    // Over https, with the simulator's private CA trusted, as a platform reaches a real console.
+    let mut connection = Connection::new(&simulator.https_url(), Some(Credential::new(tokens::ADMIN, Delivery::HostHeader)?))?;
+    connection.network.extra_ca_pem = Some(simulator.ca_pem().as_bytes().to_vec());
 
     println!("SentinelOne plugin demo");
     println!("=======================");
@@ -382,7 +448,11 @@ async fn demo(cli: &Cli, request_log: Option<&Path>) -> anyhow::Result<ExitCode>
         if runtime.load.from_cache { "loaded precompiled" } else { "compiled with Cranelift" },
         runtime.load.duration.as_secs_f64() * 1e3
     );
-    println!("console    {} (simulator; the token is added by the host, never seen by the plugin)\n", simulator.base_url());
+    println!(
+        "console    {} (simulator over TLS, its private CA trusted; the token is added by the host, never seen by the plugin)",
+        simulator.https_url()
+    );
+    println!("component  sha256 {}\n", runtime.load.sha256);
 
     let check = runtime.check(&connection).await?;
     println!("1. Connection check ({:.1} ms)", ms(check.elapsed));
