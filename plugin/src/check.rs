@@ -131,7 +131,12 @@ impl CheckReport {
     }
 
     fn finish(mut self, summary: String) -> Self {
-        self.findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
+        // Most important first, in the order observed within a severity (a stable partition, not a
+        // sort: the component pays for each sort it instantiates).
+        let findings = std::mem::take(&mut self.findings);
+        for severity in [Severity::Error, Severity::Warning, Severity::Info] {
+            self.findings.extend(findings.iter().filter(|f| f.severity == severity).cloned());
+        }
         let worst = self.findings.first().map(|f| f.severity);
         self.verdict = match worst {
             Some(Severity::Error) => Verdict::NotReady,

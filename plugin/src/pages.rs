@@ -26,7 +26,6 @@ use crate::{API_PREFIX, Error};
 use serde::Deserialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
-use std::collections::{BTreeMap, BTreeSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
 
 /// Where a list endpoint keeps its items inside `data`.
@@ -50,7 +49,7 @@ pub struct Page<'a> {
     /// `pagination.totalItems`, when the server counted.
     pub total_items: Option<u64>,
     /// The other fields of `data` when the items sit in a field of it (`allSites` beside `sites`).
-    pub beside: BTreeMap<String, &'a RawValue>,
+    pub beside: Vec<(String, &'a RawValue)>,
 }
 
 #[derive(Deserialize)]
@@ -81,20 +80,19 @@ impl<'a> Page<'a> {
             serde_json::from_str(text).map_err(|e| unexpected(format!("the body is not a JSON envelope ({e})")))?;
         let data = envelope.data.ok_or_else(|| unexpected(expected(items_at)))?;
         let (items, beside) = match items_at {
-            Items::Data => (array(data).ok_or_else(|| unexpected(expected(items_at)))?, BTreeMap::new()),
+            Items::Data => (array(data).ok_or_else(|| unexpected(expected(items_at)))?, Vec::new()),
             Items::Field(field) => {
-                let mut fields = object(data).ok_or_else(|| unexpected(expected(items_at)))?;
-                let items = fields.remove(field).and_then(array).ok_or_else(|| unexpected(expected(items_at)))?;
-                (items, fields)
+                let fields = object(data).ok_or_else(|| unexpected(expected(items_at)))?;
+                split(fields, |key, _| key == field).ok_or_else(|| unexpected(expected(items_at)))?
             }
             Items::Auto => match array(data) {
-                Some(items) => (items, BTreeMap::new()),
+                Some(items) => (items, Vec::new()),
                 None => {
-                    let mut fields = object(data).ok_or_else(|| unexpected(expected(items_at)))?;
-                    let arrays: Vec<String> = fields.iter().filter(|(_, v)| v.get().starts_with('[')).map(|(k, _)| k.clone()).collect();
-                    let [field] = arrays.as_slice() else { return Err(unexpected(expected(items_at))) };
-                    let items = fields.remove(field).and_then(array).ok_or_else(|| unexpected(expected(items_at)))?;
-                    (items, fields)
+                    let fields = object(data).ok_or_else(|| unexpected(expected(items_at)))?;
+                    if fields.iter().filter(|(_, v)| v.get().starts_with('[')).count() != 1 {
+                        return Err(unexpected(expected(items_at)));
+                    }
+                    split(fields, |_, value| value.get().starts_with('[')).ok_or_else(|| unexpected(expected(items_at)))?
                 }
             },
         };
@@ -120,8 +118,42 @@ fn array(raw: &RawValue) -> Option<Vec<&RawValue>> {
     serde_json::from_str(raw.get()).ok()
 }
 
-fn object(raw: &RawValue) -> Option<BTreeMap<String, &RawValue>> {
-    serde_json::from_str(raw.get()).ok()
+/// The fields of a JSON object, in order, values unparsed (a `Vec`, not a map: the component pays
+/// for every map type it instantiates, and these are few).
+struct Fields<'a>(Vec<(String, &'a RawValue)>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Fields<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visit<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Visit<'a> {
+            type Value = Fields<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(self, mut map: M) -> Result<Fields<'a>, M::Error> {
+                let mut fields = Vec::new();
+                while let Some((key, value)) = map.next_entry::<String, &'de RawValue>()? {
+                    fields.push((key, value));
+                }
+                Ok(Fields(fields))
+            }
+        }
+        deserializer.deserialize_map(Visit(std::marker::PhantomData))
+    }
+}
+
+fn object(raw: &RawValue) -> Option<Vec<(String, &RawValue)>> {
+    serde_json::from_str::<Fields>(raw.get()).ok().map(|f| f.0)
+}
+
+/// The fields of a `data` object, values unparsed.
+type DataFields<'a> = Vec<(String, &'a RawValue)>;
+
+/// The items of the one field `pick` chooses (which must be an array), and the other fields.
+fn split(fields: DataFields<'_>, pick: impl Fn(&str, &RawValue) -> bool) -> Option<(Vec<&RawValue>, DataFields<'_>)> {
+    let (chosen, beside): (Vec<_>, Vec<_>) = fields.into_iter().partition(|(k, v)| pick(k, v));
+    let [(_, items)] = chosen.as_slice() else { return None };
+    Some((array(items)?, beside))
 }
 
 /// How far a walk may go.
@@ -193,7 +225,7 @@ impl Client<'_> {
     ) -> Result<Walk, Error> {
         let mut walk = Walk::default();
         let mut query = query.clone();
-        let mut followed: BTreeSet<u64> = query.get("cursor").map(fingerprint).into_iter().collect();
+        let mut followed: Vec<u64> = query.get("cursor").map(fingerprint).into_iter().collect();
         let max_pages = bound.max_pages();
         loop {
             if walk.pages > 0 && self.deadline.passed(self.clock) {
@@ -238,12 +270,14 @@ impl Client<'_> {
                 walk.next_cursor = Some(cursor);
                 return Ok(walk);
             }
-            if !followed.insert(fingerprint(&cursor)) {
+            let print = fingerprint(&cursor);
+            if followed.contains(&print) {
                 return Err(unexpected(format!(
                     "{path}: the server sent a cursor it had already sent; paging stopped after {} pages",
                     walk.pages
                 )));
             }
+            followed.push(print);
             query.set("cursor", cursor);
         }
     }
@@ -352,7 +386,8 @@ mod tests {
         for items_at in [Items::Field("sites"), Items::Auto] {
             let page = Page::parse(body, items_at).unwrap();
             assert_eq!(page.items.len(), 1);
-            assert_eq!(page.beside["allSites"].get(), r#"{"activeLicenses":3}"#);
+            assert_eq!(page.beside.len(), 1);
+            assert_eq!((page.beside[0].0.as_str(), page.beside[0].1.get()), ("allSites", r#"{"activeLicenses":3}"#));
         }
     }
 

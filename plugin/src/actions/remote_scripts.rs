@@ -10,7 +10,6 @@ use crate::http::Method;
 use crate::output::{ObjectText, Output, RawItems};
 use crate::pages::{Bound, Flow, Items};
 use serde_json::{Map, Value, json};
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 /// Task statuses SentinelOne reports.
@@ -46,11 +45,15 @@ pub fn run(client: &Client, action: &Action, fields: &Map<String, Value>) -> Res
     let bound = Bound { page_size: MAX_PAGE_SIZE, max_items: MAX_TASKS, max_bytes: client.config.max_output_bytes };
     loop {
         let mut tasks = RawItems::default();
-        let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+        let mut counts: Vec<(String, u64)> = Vec::new();
         let walked = client.walk("remote-scripts/status", &query, Items::Data, bound, |_, items| {
             for item in items {
                 let task: TaskStatus = serde_json::from_str(item.get()).unwrap_or_default();
-                *counts.entry(task.status.unwrap_or_else(|| "unknown".to_owned())).or_default() += 1;
+                let status = task.status.unwrap_or_else(|| "unknown".to_owned());
+                match counts.iter_mut().find(|(s, _)| *s == status) {
+                    Some((_, n)) => *n += 1,
+                    None => counts.push((status, 1)),
+                }
             }
             tasks.push(items);
             Ok(Flow::More)
@@ -60,7 +63,7 @@ pub fn run(client: &Client, action: &Action, fields: &Map<String, Value>) -> Res
             Ok(walk) => (walk.more, None),
             Err(e) => (true, Some(e)),
         };
-        let done = failure.is_none() && !tasks.is_empty() && !more && counts.keys().all(|s| ENDED.contains(&s.as_str()));
+        let done = failure.is_none() && !tasks.is_empty() && !more && counts.iter().all(|(s, _)| ENDED.contains(&s.as_str()));
         if done || failure.is_some() || !deadline.sleep_within(client.clock, POLL_INTERVAL) {
             let mut warnings: Vec<Value> = out.get("warnings").and_then(Value::as_array).cloned().unwrap_or_default();
             if let Some(e) = failure {
@@ -78,7 +81,7 @@ pub fn run(client: &Client, action: &Action, fields: &Map<String, Value>) -> Res
                 .field("warnings", warnings)
                 .field("parentTaskId", parent.as_str())
                 .field("finished", done)
-                .field("statusCounts", json!(counts))
+                .field("statusCounts", Value::Object(counts.into_iter().map(|(s, n)| (s, Value::from(n))).collect()))
                 .items("tasks", tasks)
                 .field("moreTasks", more);
             return Ok(head.into());

@@ -10,7 +10,6 @@ use crate::Error;
 use crate::config::is_id;
 use crate::time::{format_micros, parse_iso8601_micros};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
 
 /// The format this plugin writes and reads.
 pub const FORMAT: u32 = 1;
@@ -28,12 +27,13 @@ pub struct Checkpoint {
     pub origin: i64,
     /// The latest watermark timestamp emitted (microseconds); `origin` before anything was.
     pub watermark: i64,
-    /// Ids emitted at exactly `watermark`.
-    pub at_watermark: BTreeSet<String>,
+    /// Ids emitted at exactly `watermark`, sorted.
+    pub at_watermark: Vec<String>,
     /// Revisited streams: the next sweep starts at this creation time (0: at the window's start).
     pub sweep_from: i64,
-    /// Revisited streams: id → (created, version last emitted), for records in the window.
-    pub versions: BTreeMap<String, (i64, i64)>,
+    /// Revisited streams: (id, created, version last emitted) for records in the window, sorted by
+    /// id. (Sorted vectors, not maps: each map type costs the component code.)
+    pub versions: Vec<(String, i64, i64)>,
 }
 
 /// The stored form.
@@ -48,8 +48,9 @@ struct Stored {
     at_watermark: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     sweep_from: Option<String>,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    versions: BTreeMap<String, [i64; 2]>,
+    /// `[id, created, version]` triples.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    versions: Vec<(String, i64, i64)>,
 }
 
 fn refused(why: impl Into<String>) -> Error {
@@ -64,9 +65,9 @@ impl Checkpoint {
             console: console.to_owned(),
             origin,
             watermark: origin,
-            at_watermark: BTreeSet::new(),
+            at_watermark: Vec::new(),
             sweep_from: 0,
-            versions: BTreeMap::new(),
+            versions: Vec::new(),
         }
     }
 
@@ -99,22 +100,19 @@ impl Checkpoint {
         if stored.at_watermark.len() > MAX_AT_WATERMARK || stored.at_watermark.iter().any(|id| !is_id(id)) {
             return Err(refused("the checkpoint's ids at the watermark are not SentinelOne ids"));
         }
-        if stored.versions.keys().any(|id| !is_id(id)) {
+        if stored.versions.iter().any(|(id, ..)| !is_id(id)) {
             return Err(refused("the checkpoint's revisit versions are not keyed by SentinelOne ids"));
         }
         let sweep_from = match &stored.sweep_from {
             Some(text) => time("sweep position", text)?,
             None => 0,
         };
-        Ok(Checkpoint {
-            stream: stored.stream,
-            console: stored.console,
-            origin,
-            watermark,
-            at_watermark: stored.at_watermark.into_iter().collect(),
-            sweep_from,
-            versions: stored.versions.into_iter().map(|(id, [c, v])| (id, (c, v))).collect(),
-        })
+        let (mut at_watermark, mut versions) = (stored.at_watermark, stored.versions);
+        at_watermark.sort_unstable();
+        at_watermark.dedup();
+        versions.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        versions.dedup_by(|a, b| a.0 == b.0);
+        Ok(Checkpoint { stream: stored.stream, console: stored.console, origin, watermark, at_watermark, sweep_from, versions })
     }
 
     /// The checkpoint as the text the host stores.
@@ -125,16 +123,30 @@ impl Checkpoint {
             console: self.console.clone(),
             origin: format_micros(self.origin),
             watermark: format_micros(self.watermark),
-            at_watermark: self.at_watermark.iter().cloned().collect(),
+            at_watermark: self.at_watermark.clone(),
             sweep_from: (self.sweep_from != 0).then(|| format_micros(self.sweep_from)),
-            versions: self.versions.iter().map(|(id, (c, v))| (id.clone(), [*c, *v])).collect(),
+            versions: self.versions.clone(),
         };
         serde_json::to_string(&stored).unwrap_or_default()
     }
 
     /// Whether a record with watermark timestamp `mark` and `id` was already emitted.
     pub fn emitted(&self, mark: i64, id: &str) -> bool {
-        mark < self.watermark || (mark == self.watermark && self.at_watermark.contains(id))
+        mark < self.watermark || (mark == self.watermark && self.at_watermark.binary_search_by(|x| x.as_str().cmp(id)).is_ok())
+    }
+
+    /// The (created, version) last emitted for `id`, on revisited streams.
+    pub fn version(&self, id: &str) -> Option<(i64, i64)> {
+        let i = self.versions.binary_search_by(|(x, ..)| x.as_str().cmp(id)).ok()?;
+        Some((self.versions[i].1, self.versions[i].2))
+    }
+
+    /// Records that `id` was emitted at (`created`, `version`).
+    pub fn set_version(&mut self, id: &str, created: i64, version: i64) {
+        match self.versions.binary_search_by(|(x, ..)| x.as_str().cmp(id)) {
+            Ok(i) => self.versions[i] = (id.to_owned(), created, version),
+            Err(i) => self.versions.insert(i, (id.to_owned(), created, version)),
+        }
     }
 
     /// Records that the record (`mark`, `id`) was emitted.
@@ -149,7 +161,9 @@ impl Checkpoint {
                 format_micros(mark)
             )));
         }
-        self.at_watermark.insert(id.to_owned());
+        if let Err(i) = self.at_watermark.binary_search_by(|x| x.as_str().cmp(id)) {
+            self.at_watermark.insert(i, id.to_owned());
+        }
         Ok(())
     }
 }
@@ -169,7 +183,7 @@ mod tests {
     fn round_trips() {
         let mut cp = sample();
         cp.sweep_from = 1_500_000;
-        cp.versions.insert("21".into(), (1_500_000, 1_700_000));
+        cp.set_version("21", 1_500_000, 1_700_000);
         assert_eq!(Checkpoint::parse(&cp.to_text(), "threats", "console.example").unwrap(), cp);
     }
 

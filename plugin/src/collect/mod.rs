@@ -103,7 +103,7 @@ impl Run<'_> {
             self.emit(&key.id, key.version, item);
             self.checkpoint.advance(key.mark, &key.id)?;
             if self.stream.revisit && key.mark >= floor {
-                self.checkpoint.versions.insert(key.id, (key.mark, key.version));
+                self.checkpoint.set_version(&key.id, key.mark, key.version);
             }
         }
         Ok(Flow::More)
@@ -118,12 +118,12 @@ impl Run<'_> {
             let key = Key::of(self.stream, item)?;
             self.counts.records_read += 1;
             *last = key.mark;
-            if self.checkpoint.versions.get(&key.id).is_some_and(|(_, v)| *v == key.version) {
+            if self.checkpoint.version(&key.id).is_some_and(|(_, v)| v == key.version) {
                 self.counts.duplicates_dropped += 1;
                 continue;
             }
             self.emit(&key.id, key.version, item);
-            self.checkpoint.versions.insert(key.id, (key.mark, key.version));
+            self.checkpoint.set_version(&key.id, key.mark, key.version);
         }
         Ok(Flow::More)
     }
@@ -282,7 +282,7 @@ pub fn collect(client: &Client, stream: &str, checkpoint: Option<&str>, options:
 
     // 3. Revisit recent records for changes (alerts).
     if stream.revisit && floor != i64::MAX {
-        run.checkpoint.versions.retain(|_, (created, _)| *created >= floor);
+        run.checkpoint.versions.retain(|(_, created, _)| *created >= floor);
         if stopped_by.is_none() && !run.full() {
             stopped_by = sweep(&mut run, &base, floor).err();
         }
