@@ -55,6 +55,12 @@ impl CpuMeter {
         }
     }
 
+    /// Guest time so far, and a fresh count from now (a session's next call starts at zero).
+    pub fn take(&self) -> Duration {
+        let mut state = self.state();
+        std::mem::take(&mut state.spent)
+    }
+
     /// Guest time so far, the running stretch included.
     pub fn spent(&self) -> Duration {
         let state = self.state();

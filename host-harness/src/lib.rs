@@ -37,5 +37,5 @@ pub use bindings::sentinelone::plugin::types::{
 pub use credentials::{Credential, Delivery};
 pub use logging::LogLine;
 pub use policy::Policy;
-pub use runtime::{Connection, Fault, FaultKind, LoadReport, Outcome, Runtime};
+pub use runtime::{Allocation, Connection, Fault, FaultKind, LoadReport, Outcome, Runtime, Session};
 pub use settings::ConnectionSettings;

@@ -256,11 +256,35 @@ pub struct Runtime {
     _ticker: EpochTicker,
 }
 
+/// How the engine allocates instances.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Allocation {
+    /// Memory is mapped for each instance and unmapped after it (any memory limit works).
+    #[default]
+    OnDemand,
+    /// Slots reserved once and reused: instantiation is several times faster. At most
+    /// `instances` instances live at once, each with at most `max_memory_bytes` of memory (a
+    /// connection's memory limit must not exceed it).
+    Pooling { instances: u32, max_memory_bytes: usize },
+}
+
 /// The engine configuration every artifact is compiled for.
-fn engine() -> anyhow::Result<Engine> {
+fn engine(allocation: Allocation) -> anyhow::Result<Engine> {
     let mut config = wasmtime::Config::new();
     config.epoch_interruption(true);
     config.wasm_component_model(true);
+    if let Allocation::Pooling { instances, max_memory_bytes } = allocation {
+        let mut pool = wasmtime::PoolingAllocationConfig::new();
+        pool.total_component_instances(instances)
+            .total_core_instances(instances.saturating_mul(4))
+            .total_memories(instances.saturating_mul(2))
+            .total_tables(instances.saturating_mul(4))
+            .total_stacks(instances)
+            .max_memory_size(max_memory_bytes)
+            .linear_memory_keep_resident(1 << 20)
+            .table_keep_resident(1 << 16);
+        config.allocation_strategy(wasmtime::InstanceAllocationStrategy::Pooling(pool));
+    }
     Ok(Engine::new(&config)?)
 }
 
@@ -274,7 +298,12 @@ impl Runtime {
 
     /// Loads a component from its bytes (see [`Runtime::load`] for the cache).
     pub fn from_bytes(bytes: &[u8], cache_dir: Option<&Path>) -> anyhow::Result<Runtime> {
-        let engine = engine()?;
+        Runtime::from_bytes_with(bytes, cache_dir, Allocation::OnDemand)
+    }
+
+    /// [`Runtime::from_bytes`] with a choice of instance allocation.
+    pub fn from_bytes_with(bytes: &[u8], cache_dir: Option<&Path>, allocation: Allocation) -> anyhow::Result<Runtime> {
+        let engine = engine(allocation)?;
         let start = Instant::now();
         let (component, from_cache) = compile_or_load_cached(&engine, bytes, cache_dir)?;
         let sha256 = sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect();
@@ -373,6 +402,47 @@ impl Runtime {
         connection: &Connection,
         f: impl AsyncFnOnce(&Plugin, &mut Store<HostState>) -> wasmtime::Result<T>,
     ) -> Result<Outcome<T>, Fault> {
+        self.check_pin(connection)?;
+        let mut call = self.store(connection);
+        let pre = &self.pre;
+        call.run(async |store| {
+            let plugin = pre.instantiate_async(&mut *store).await?;
+            f(&plugin, store).await
+        })
+        .await
+    }
+
+    /// A session: one instance for several calls of one connection. A fresh instance per call
+    /// (every other method) keeps calls and tenants apart; a session trades that for the
+    /// instantiation it saves, so use it for a burst of calls of one tenant. Each call still runs
+    /// under the policy's bounds; guest memory carries over.
+    pub async fn session(&self, connection: &Connection) -> Result<Session, Fault> {
+        self.check_pin(connection)?;
+        let mut call = self.store(connection);
+        let pre = &self.pre;
+        let outcome = call.run(async |store| pre.instantiate_async(store).await).await?;
+        Ok(Session { call, plugin: outcome.value })
+    }
+
+    fn check_pin(&self, connection: &Connection) -> Result<(), Fault> {
+        match connection.component_sha256.as_deref().filter(|p| !p.eq_ignore_ascii_case(&self.load.sha256)) {
+            None => Ok(()),
+            Some(pinned) => {
+                let message = format!("the connection pins component sha256 {pinned}, but this runtime loaded {}", self.load.sha256);
+                Err(Fault {
+                    kind: FaultKind::ComponentPin,
+                    message,
+                    logs: Vec::new(),
+                    outbound: Vec::new(),
+                    elapsed: Duration::ZERO,
+                    guest_cpu: Duration::ZERO,
+                })
+            }
+        }
+    }
+
+    /// A store for `connection`, with its policy's limits, hooks and meters in place.
+    fn store(&self, connection: &Connection) -> CallStore {
         let policy = Arc::new(connection.policy.clone());
         let records = Arc::new(Mutex::new(Vec::new()));
         let mut table = ResourceTable::new();
@@ -412,27 +482,39 @@ impl Runtime {
         let budget = policy.guest_cpu;
         store.set_epoch_deadline(1);
         store.epoch_deadline_callback(move |store| store.data().cpu.on_epoch(budget));
+        CallStore { store, policy, records, cpu }
+    }
+}
 
+/// A store and what one call through it is measured by.
+struct CallStore {
+    store: Store<HostState>,
+    policy: Arc<Policy>,
+    records: Arc<Mutex<Vec<OutboundRecord>>>,
+    cpu: CpuMeter,
+}
+
+impl CallStore {
+    /// Runs `f` under the wall-clock bound and turns the result into an outcome or a fault,
+    /// either way with the call's logs and outbound records.
+    async fn run<T>(&mut self, f: impl AsyncFnOnce(&mut Store<HostState>) -> wasmtime::Result<T>) -> Result<Outcome<T>, Fault> {
         let start = Instant::now();
-        let run = async {
-            let plugin = self.pre.instantiate_async(&mut store).await?;
-            f(&plugin, &mut store).await
-        };
-        let result = tokio::time::timeout(policy.call_timeout, run).await;
+        let result = tokio::time::timeout(self.policy.call_timeout, f(&mut self.store)).await;
         let elapsed = start.elapsed();
-        cpu.stop();
-        let logs = store.data_mut().logs.take();
-        let outbound = records.lock().map(|r| r.clone()).unwrap_or_default();
-        let guest_cpu = cpu.spent();
+        self.cpu.stop();
+        let logs = self.store.data_mut().logs.take();
+        let outbound = self.records.lock().map(|mut r| std::mem::take(&mut *r)).unwrap_or_default();
+        let guest_cpu = self.cpu.take();
         let (kind, message) = match result {
             Ok(Ok(value)) => {
-                return Ok(Outcome { value, logs, outbound, elapsed, guest_cpu, peak_memory_bytes: store.data().limits.peak_memory });
+                let peak_memory_bytes = self.store.data().limits.peak_memory;
+                return Ok(Outcome { value, logs, outbound, elapsed, guest_cpu, peak_memory_bytes });
             }
-            Err(_) => (FaultKind::WallClock, format!("the plugin call exceeded the {:?} wall-clock bound", policy.call_timeout)),
+            Err(_) => (FaultKind::WallClock, format!("the plugin call exceeded the {:?} wall-clock bound", self.policy.call_timeout)),
             Ok(Err(error)) => {
                 let kind = if error.downcast_ref::<GuestCpuExceeded>().is_some() {
                     FaultKind::GuestCpu
-                } else if store.data().limits.refused_memory {
+                } else if self.store.data().limits.refused_memory {
                     FaultKind::Memory
                 } else if error.downcast_ref::<ResourceTableError>().is_some() {
                     FaultKind::ResourceLimit
@@ -444,6 +526,20 @@ impl Runtime {
         };
         tracing::warn!(target: "harness::runtime", ?kind, requests = outbound.len(), "{message}");
         Err(Fault { kind, message, logs, outbound, elapsed, guest_cpu })
+    }
+}
+
+/// One instance serving several calls of one connection (see [`Runtime::session`]).
+pub struct Session {
+    call: CallStore,
+    plugin: Plugin,
+}
+
+impl Session {
+    /// Runs an action by name, as [`Runtime::invoke`] does, in this session's instance.
+    pub async fn invoke(&mut self, action: &str, input: &str) -> Result<Outcome<Result<String, PluginError>>, Fault> {
+        let plugin = &self.plugin;
+        self.call.run(async |store| plugin.sentinelone_plugin_integration().call_invoke(store, action, input).await).await
     }
 }
 
