@@ -125,12 +125,14 @@ fn main() {
     let sim = Simulator::start(SimulatorOptions::default()).unwrap();
     let default_memory = host_harness::policy::Policy::deny_all().memory_limit_bytes;
 
-    action(&mut c, &rt, &on_demand, &sim, default_memory, "system.info", "system.info", "{}");
-    action(&mut c, &rt, &on_demand, &sim, default_memory, "agents.count", "agents.count", "{}");
-    action(&mut c, &rt, &on_demand, &sim, default_memory, "agents.list 2500", "agents.list", r#"{"maxItems": 2500}"#);
+    let bench = Bench { rt: &rt, component: &on_demand, sim: &sim, memory: default_memory };
+    action(&mut c, &bench, "system.info", "system.info", "{}");
+    action(&mut c, &bench, "agents.count", "agents.count", "{}");
+    action(&mut c, &bench, "agents.list 2500", "agents.list", r#"{"maxItems": 2500}"#);
     if !quick() {
         let big = Simulator::start(SimulatorOptions { agents: 20_000, ..SimulatorOptions::default() }).unwrap();
-        action(&mut c, &rt, &on_demand, &big, BIG_MEMORY, "agents.list 20000", "agents.list", r#"{"maxItems": 20000}"#);
+        let bench = Bench { sim: &big, memory: BIG_MEMORY, ..bench };
+        action(&mut c, &bench, "agents.list 20000", "agents.list", r#"{"maxItems": 20000}"#);
     }
 
     // A fresh store and instance per call against one instance reused, on a real action.
