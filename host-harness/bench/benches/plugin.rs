@@ -84,17 +84,18 @@ fn time_sync(case: &str, iters: u64, mut f: impl FnMut()) -> Duration {
     total
 }
 
-/// One action, component against native.
-fn action(
-    c: &mut Criterion,
-    rt: &tokio::runtime::Runtime,
-    rtm: &Runtime,
-    sim: &Simulator,
+/// Where an action runs: the async runtime, the component's runtime, the simulator, the memory.
+#[derive(Clone, Copy)]
+struct Bench<'a> {
+    rt: &'a tokio::runtime::Runtime,
+    component: &'a Runtime,
+    sim: &'a Simulator,
     memory: usize,
-    name: &str,
-    action: &str,
-    input: &str,
-) {
+}
+
+/// One action, component against native.
+fn action(c: &mut Criterion, bench: &Bench, name: &str, action: &str, input: &str) {
+    let Bench { rt, component: rtm, sim, memory } = *bench;
     let (conn, native) = pair(sim, memory);
     // Both answer the same before anything is timed.
     let component = rt.block_on(rtm.invoke(&conn, action, input)).unwrap().value.unwrap();
