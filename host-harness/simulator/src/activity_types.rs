@@ -28,8 +28,9 @@ pub const AGENT_MOVED_TO_GROUP: u32 = 63;
 pub const AGENT_FILES_UPLOADED: u32 = 80;
 pub const THREAT_ADDED_TO_BLOCKLIST: u32 = 3021;
 
-/// `(id, action, descriptionTemplate)` of every type but the agent actions', which their rows
-/// carry (see [`super::actions::AGENT_ACTIONS`]); [`all`] lists both.
+/// `(id, action, descriptionTemplate)` of every type but the actions', which their rows carry
+/// ([`super::actions::AGENT_ACTIONS`], [`super::filter_actions::FILTER_ACTIONS`]); [`all`] lists
+/// them all.
 pub const TYPES: &[(u32, &str, &str)] = &[
     (AGENT_REGISTERED, "Agent Registered", "New agent {{ computer_name }} registered"),
     (SUSPICIOUS_THREAT, "New Suspicious Threat Not Mitigated", "Suspicious threat {{ threat_name }} detected on {{ computer_name }}"),
@@ -37,33 +38,6 @@ pub const TYPES: &[(u32, &str, &str)] = &[
     (USER_LOGGED_IN, "User Logged In", "The management user {{ username }} logged in"),
     (THREAT_FILE_UPLOADED, "Threat File Uploaded", "Threat file of {{ threat_name }} uploaded from {{ computer_name }}"),
     (SCAN_FINISHED, "Scan Finished", "Full disk scan finished on {{ computer_name }}"),
-    (MITIGATION_KILL, "Threat Mitigation Report Kill Success", "{{ computer_name }} killed {{ threat_name }}"),
-    (MITIGATION_REMEDIATE, "Threat Mitigation Report Remediate Success", "{{ computer_name }} remediated {{ threat_name }}"),
-    (MITIGATION_ROLLBACK, "Threat Mitigation Report Rollback Success", "{{ computer_name }} rolled back {{ threat_name }}"),
-    (MITIGATION_QUARANTINE, "Threat Mitigation Report Quarantine Success", "{{ computer_name }} quarantined {{ threat_name }}"),
-    (
-        MITIGATION_UNQUARANTINE,
-        "Threat Mitigation Report Un-Quarantine Success",
-        "{{ computer_name }} released {{ threat_name }} from quarantine",
-    ),
-    (THREAT_NOTE_ADDED, "Threat Note Added", "{{ username }} added a note to {{ threat_name }}"),
-    (
-        THREAT_INCIDENT_CHANGED,
-        "Threat Incident Status Changed",
-        "{{ username }} changed the incident status of {{ threat_name }} to {{ incident_status }}",
-    ),
-    (
-        THREAT_VERDICT_CHANGED,
-        "Threat Analyst Verdict Changed",
-        "{{ username }} changed the analyst verdict of {{ threat_name }} to {{ analyst_verdict }}",
-    ),
-    (
-        THREAT_TICKET_CHANGED,
-        "Threat External Ticket Id Changed",
-        "{{ username }} set the external ticket of {{ threat_name }} to {{ external_ticket_id }}",
-    ),
-    (ALERT_INCIDENT_CHANGED, "Alert Incident Status Changed", "{{ username }} changed the incident status of alert {{ alert_id }}"),
-    (ALERT_VERDICT_CHANGED, "Alert Analyst Verdict Changed", "{{ username }} changed the analyst verdict of alert {{ alert_id }}"),
     (AGENT_MOVED_TO_GROUP, "Agent Moved To Group", "{{ username }} moved {{ computer_name }} to group {{ group_name }}"),
     (AGENT_FILES_UPLOADED, "Agent Files Uploaded", "Files fetched from {{ computer_name }} were uploaded"),
     (THREAT_ADDED_TO_BLOCKLIST, "Threat Hash Added To Blocklist", "{{ username }} added the hash of {{ threat_name }} to the blocklist"),
@@ -71,5 +45,7 @@ pub const TYPES: &[(u32, &str, &str)] = &[
 
 /// Every activity type: the table above and the agent actions' own.
 pub fn all() -> impl Iterator<Item = (u32, &'static str, &'static str)> {
-    TYPES.iter().copied().chain(super::actions::AGENT_ACTIONS.iter().map(|a| a.activity))
+    let agent_actions = super::actions::AGENT_ACTIONS.iter().map(|a| a.activity);
+    let filter_actions = super::filter_actions::FILTER_ACTIONS.iter().map(|a| a.activity);
+    TYPES.iter().copied().chain(agent_actions).chain(filter_actions)
 }

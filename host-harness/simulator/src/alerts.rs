@@ -11,21 +11,16 @@
 //! - Scope follows `agentDetectionInfo` (account and site at detection time); the actions use the
 //!   same filter as the list, and an empty filter acts on every alert in scope, as for threats.
 
-use super::activity_types as types;
 use super::auth::Caller;
-use super::clock::Timestamp;
 use super::errors::ApiError;
 use super::filters::{TimeRange, allows, contains_any, equals_any};
-use super::model::Role;
-use super::model::{ActivityDraft, Alert, Id, World, display_case};
+use super::model::{Alert, Id, World, display_case};
 use super::paging::{EndMarker, Keyed, Listing, PageRequest, SortKey};
 use super::query::Params;
 use super::state::AppState;
-use super::threat_actions::{action_body, data_text};
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 const LISTING: Listing = Listing {
     name: "cloud-detection-alerts",
@@ -38,7 +33,7 @@ const INCIDENT_STATUSES: [&str; 3] = ["UNRESOLVED", "IN_PROGRESS", "RESOLVED"];
 const VERDICTS: [&str; 4] = ["UNDEFINED", "TRUE_POSITIVE", "FALSE_POSITIVE", "SUSPICIOUS"];
 const SEVERITIES: [&str; 4] = ["Low", "Medium", "High", "Critical"];
 
-struct AlertFilter {
+pub struct AlertFilter {
     ids: Option<Vec<Id>>,
     account_ids: Option<Vec<Id>>,
     site_ids: Option<Vec<Id>>,
@@ -50,7 +45,7 @@ struct AlertFilter {
 }
 
 impl AlertFilter {
-    fn parse(p: &Params) -> Result<AlertFilter, ApiError> {
+    pub fn parse(p: &Params) -> Result<AlertFilter, ApiError> {
         p.bool("tenant")?;
         let display = |items: Option<Vec<String>>| items.map(|v| v.iter().map(|s| display_case(s)).collect::<Vec<_>>());
         let severities = p.csv("severity");
@@ -81,7 +76,7 @@ impl AlertFilter {
     }
 }
 
-fn select(world: &World, caller: &Caller, filter: &AlertFilter) -> Vec<usize> {
+pub fn select(world: &World, caller: &Caller, filter: &AlertFilter) -> Vec<usize> {
     world
         .alerts
         .iter()
@@ -117,63 +112,4 @@ pub async fn list(State(state): State<AppState>, caller: Caller, RawQuery(raw): 
         })
         .collect();
     Ok(Json(page_request.envelope(keyed)))
-}
-
-/// Accepts `true_positive` or `TRUE_POSITIVE`; answers the display case.
-fn any_snake_case(data: &Value, key: &str, allowed: &[&str]) -> Result<String, ApiError> {
-    let value = data_text(data, key, None)?;
-    let upper = value.to_uppercase();
-    if !allowed.contains(&upper.as_str()) || (value != upper && value != value.to_lowercase()) {
-        return Err(ApiError::validation(format!("data.{key}: '{value}' is not one of {} (lower or upper case)", allowed.join(", "))));
-    }
-    Ok(display_case(&upper))
-}
-
-fn update(
-    state: &AppState,
-    caller: &Caller,
-    body: &Bytes,
-    key: &str,
-    allowed: &[&str],
-    activity_type: u32,
-) -> Result<Json<Value>, ApiError> {
-    caller.require(Role::Soc)?;
-    let (filter, data) = action_body(body)?;
-    let value = any_snake_case(&data, key, allowed)?;
-    let filter = AlertFilter::parse(&filter)?;
-    let mut world = state.world();
-    let now = Timestamp::now();
-    let selected = select(&world, caller, &filter);
-    for &i in &selected {
-        let info = &mut world.alerts[i].alert_info;
-        if key == "incidentStatus" {
-            info.incident_status = value.clone();
-        } else {
-            info.analyst_verdict = value.clone();
-        }
-        info.updated_at = now;
-        let alert_id = info.alert_id;
-        let agent_id = world.alerts[i].agent_realtime_info["id"].as_str().and_then(super::query::parse_id);
-        world.record_activity(
-            now,
-            ActivityDraft {
-                activity_type,
-                primary_description: format!("Alert {alert_id}: {key} set to {value}"),
-                secondary_description: None,
-                data: json!({"alertId": alert_id, key: value}),
-                agent_id,
-                threat_id: None,
-                user_id: Some(caller.user_id),
-            },
-        );
-    }
-    Ok(Json(json!({"data": {"affected": selected.len()}})))
-}
-
-pub async fn analyst_verdict(State(state): State<AppState>, caller: Caller, body: Bytes) -> Result<Json<Value>, ApiError> {
-    update(&state, &caller, &body, "analystVerdict", &VERDICTS, types::ALERT_VERDICT_CHANGED)
-}
-
-pub async fn incident(State(state): State<AppState>, caller: Caller, body: Bytes) -> Result<Json<Value>, ApiError> {
-    update(&state, &caller, &body, "incidentStatus", &INCIDENT_STATUSES, types::ALERT_INCIDENT_CHANGED)
 }

@@ -107,6 +107,7 @@ mod auth;
 mod clock;
 mod errors;
 mod faults;
+pub mod filter_actions;
 mod filters;
 mod groups;
 mod live;

@@ -1,10 +1,13 @@
 //! The router: every endpoint under `/web/api/v2.1/`, JSON 404/405 answers for everything else,
 //! and the request-log middleware around all of it (so 401s and 404s are recorded too).
 
+use super::auth::Caller;
 use super::errors::ApiError;
 use super::state::AppState;
 use super::{accounts, actions, activities, agents, alerts, groups, request_log, sites, system, threat_actions, threats, users};
 use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
 use axum::http::{Method, Uri};
 use axum::routing::{get, post};
 // Blocklist, exclusions, hash verdicts and the threat/agent/group extras.
@@ -20,7 +23,15 @@ pub const PREFIX: &str = "/web/api/v2.1";
 
 pub fn router(state: AppState) -> Router {
     let p = |path: &str| format!("{PREFIX}/{path}");
-    Router::new()
+    // Threat and alert actions: one route per row of their table.
+    let mut actions = Router::new();
+    for action in super::filter_actions::FILTER_ACTIONS {
+        actions = actions.route(
+            &p(action.path),
+            post(move |state: State<AppState>, caller: Caller, body: Bytes| super::filter_actions::run(action, state, caller, body)),
+        );
+    }
+    actions
         .route(&p("system/status"), get(system::status))
         .route(&p("system/info"), get(system::info))
         .route(&p("user"), get(users::current_user))
@@ -35,18 +46,11 @@ pub fn router(state: AppState) -> Router {
         .route(&p("agents/count"), get(agents::count))
         .route(&p("agents/actions/{action}"), post(actions::run))
         .route(&p("threats"), get(threats::list))
-        .route(&p("threats/mitigate/{action}"), post(threat_actions::mitigate))
-        .route(&p("threats/analyst-verdict"), post(threat_actions::analyst_verdict))
-        .route(&p("threats/incident"), post(threat_actions::incident))
-        .route(&p("threats/external-ticket-id"), post(threat_actions::external_ticket_id))
-        .route(&p("threats/notes"), post(threat_actions::add_note))
         .route(&p("threats/{id}/notes"), get(threat_actions::notes))
         .route(&p("threats/{id}/timeline"), get(threat_actions::timeline))
         .route(&p("activities"), get(activities::list))
         .route(&p("activities/types"), get(activities::types))
         .route(&p("cloud-detection/alerts"), get(alerts::list))
-        .route(&p("cloud-detection/alerts/analyst-verdict"), post(alerts::analyst_verdict))
-        .route(&p("cloud-detection/alerts/incident"), post(alerts::incident))
         .route(&p("restrictions"), get(get_items::<Blocklist>).post(post_items::<Blocklist>).delete(delete_items::<Blocklist>))
         .route(&p("exclusions"), get(get_items::<Exclusions>).post(post_items::<Exclusions>).delete(delete_items::<Exclusions>))
         .route(&p("hashes/{hash}/verdict"), get(hashes::get_verdict))
