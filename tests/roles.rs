@@ -77,3 +77,17 @@ async fn a_site_admin_acts_in_its_site_and_sees_no_agent_elsewhere() {
     let out = invoke_ok(&conn, "agents.isolate", &json!({"ids": [outside.clone()]}).to_string()).await;
     assert_eq!((out["affected"].as_u64(), out["notFound"][0].as_str()), (Some(0), Some(outside.as_str())), "{out}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_it_token_marks_an_outdated_agent_up_to_date() {
+    let sim = simulator();
+    let agent = world(&sim).agents.iter().find(|a| !a.is_up_to_date).unwrap().id;
+    let out = invoke_ok(&connect(&sim, tokens::IT), "agents.mark-up-to-date", &json!({"ids": [agent.to_string()]}).to_string()).await;
+    assert_eq!(out["affected"], 1);
+    let post = sim.requests().into_iter().rfind(|r| r.method == "POST").unwrap();
+    assert_eq!(
+        (post.path.as_str(), post.body.clone()),
+        ("/web/api/v2.1/agents/actions/mark-up-to-date", Some(json!({"filter": {"ids": [agent.to_string()]}, "data": {}})))
+    );
+    assert!(world(&sim).agents.iter().find(|a| a.id == agent).unwrap().is_up_to_date);
+}

@@ -105,6 +105,8 @@ pub const AGENT_ACTIONS: &[AgentAction] = &[
         .prepare(target_site)
         .affects(not_in_target_site)
         .apply(move_to_site),
+    row("mark-up-to-date", Role::It, (64, "Agent Marked Up To Date", "{{ username }} marked {{ computer_name }} as up to date"))
+        .apply(mark_up_to_date),
     row("disable-agent", Role::Admin, (61, "Agent Disabled", "{{ username }} disabled {{ computer_name }}"))
         .prepare(should_reboot_with_expiry)
         .apply(disable),
@@ -290,6 +292,11 @@ fn should_reboot_with_expiry(data: &Value, world: &World, caller: &Caller) -> Re
         return Err(ApiError::validation("data.expiration must be an ISO-8601 date-time"));
     }
     should_reboot(data, world, caller)
+}
+
+fn mark_up_to_date(agent: &mut Agent, _: &Prepared, _: Timestamp) -> bool {
+    agent.is_up_to_date = true;
+    true
 }
 
 fn disable(agent: &mut Agent, _: &Prepared, _: Timestamp) -> bool {

@@ -260,6 +260,14 @@ pub const ACTIONS: &[Action] = &[
     .destructive()
     .example(r#"{"ids": ["1834780238610855700"], "shouldReboot": false, "expiration": "2026-12-01T08:00:00Z"}"#),
     agent_action(
+        "agents.mark-up-to-date",
+        "Mark as up to date",
+        "Record the agents' version as up to date, where the console does not know it as the latest.",
+        "agents/actions/mark-up-to-date",
+        Role::It,
+        &[AGENT_TARGET],
+    ),
+    agent_action(
         "agents.enable",
         "Enable agents",
         "Turn the agents' protection back on.",
