@@ -166,6 +166,8 @@ pub struct CallLimits {
     /// The longest log line kept; longer ones are cut.
     pub max_log_line_bytes: usize,
     /// Live `wasi` resources (fields, requests, streams, pollables) the guest may hold at once.
+    /// wasmtime-wasi-http 48 also keeps each request's `request-options` until the call ends, so
+    /// this stays well above `max_requests`.
     pub max_table_entries: usize,
     /// The largest `invoke` input accepted; a larger one is `invalid-input` without a call.
     pub max_input_bytes: usize,
@@ -177,7 +179,7 @@ impl Default for CallLimits {
             max_requests: 10_000,
             max_log_lines: 10_000,
             max_log_line_bytes: 8 * 1024,
-            max_table_entries: 10_000,
+            max_table_entries: 20_000,
             max_input_bytes: 1024 * 1024,
         }
     }

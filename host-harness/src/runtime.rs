@@ -416,12 +416,17 @@ impl Runtime {
     /// (every other method) keeps calls and tenants apart; a session trades that for the
     /// instantiation it saves, so use it for a burst of calls of one tenant. Each call still runs
     /// under the policy's bounds; guest memory carries over.
-    pub async fn session(&self, connection: &Connection) -> Result<Session, Fault> {
+    pub async fn session(&self, connection: &Connection) -> Result<Session<'_>, Fault> {
         self.check_pin(connection)?;
+        let (call, plugin) = self.instance(connection).await?;
+        Ok(Session { runtime: self, connection: connection.clone(), call, plugin, requests: 0 })
+    }
+
+    async fn instance(&self, connection: &Connection) -> Result<(CallStore, Plugin), Fault> {
         let mut call = self.store(connection);
         let pre = &self.pre;
         let outcome = call.run(async |store| pre.instantiate_async(store).await).await?;
-        Ok(Session { call, plugin: outcome.value })
+        Ok((call, outcome.value))
     }
 
     fn check_pin(&self, connection: &Connection) -> Result<(), Fault> {
@@ -530,16 +535,32 @@ impl CallStore {
 }
 
 /// One instance serving several calls of one connection (see [`Runtime::session`]).
-pub struct Session {
+pub struct Session<'r> {
+    runtime: &'r Runtime,
+    connection: Connection,
     call: CallStore,
     plugin: Plugin,
+    /// Requests the current instance has sent.
+    requests: usize,
 }
 
-impl Session {
+impl Session<'_> {
     /// Runs an action by name, as [`Runtime::invoke`] does, in this session's instance.
     pub async fn invoke(&mut self, action: &str, input: &str) -> Result<Outcome<Result<String, PluginError>>, Fault> {
+        // wasmtime-wasi-http 48 keeps each request's `request-options` in the store until the store
+        // drops (its `handle` reads the resource instead of taking it): an instance that has sent
+        // half its resource table's worth of requests is replaced before it fills up.
+        if self.requests * 2 >= self.connection.policy.limits.max_table_entries {
+            (self.call, self.plugin) = self.runtime.instance(&self.connection).await?;
+            self.requests = 0;
+        }
         let plugin = &self.plugin;
-        self.call.run(async |store| plugin.sentinelone_plugin_integration().call_invoke(store, action, input).await).await
+        let outcome = self.call.run(async |store| plugin.sentinelone_plugin_integration().call_invoke(store, action, input).await).await;
+        self.requests += match &outcome {
+            Ok(o) => o.outbound.len(),
+            Err(f) => f.outbound.len(),
+        };
+        outcome
     }
 }
 

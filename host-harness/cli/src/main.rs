@@ -252,18 +252,21 @@ fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
 }
 
 /// Loads the component (`--component`, or the one this build made, refused when stale) and
-/// says which one it is: path, size, sha256 and how many actions it offers.
-fn load(cli: &Cli) -> anyhow::Result<Runtime> {
+/// says which one it is: path, size, sha256, version and how many actions it offers.
+async fn load(cli: &Cli) -> anyhow::Result<Runtime> {
     let component = match &cli.component {
         Some(path) => path.clone(),
         None => plugin_artifacts::plugin().map_err(|e| anyhow::anyhow!("{e}"))?,
     };
     let cache = cli.cache_dir.clone().unwrap_or_else(|| PathBuf::from(plugin_artifacts::CACHE_DIR));
     let runtime = Runtime::load(&component, Some(&cache))?;
+    let info = runtime.describe().await.map_err(fault)?;
     tracing::info!(
         path = %component.display(),
         bytes = runtime.load.component_bytes,
         sha256 = %runtime.load.sha256,
+        version = %info.version,
+        actions = info.actions.len(),
         from_cache = runtime.load.from_cache,
         ms = runtime.load.duration.as_secs_f64() * 1e3,
         "component loaded"
@@ -290,11 +293,11 @@ async fn main() -> ExitCode {
 async fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     match &cli.command {
         Command::Describe => {
-            print_json(&load(cli)?.describe().await.map_err(fault)?)?;
+            print_json(&load(cli).await?.describe().await.map_err(fault)?)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Catalog { write, check } => {
-            let catalog = report::catalog_markdown(&load(cli)?.describe().await.map_err(fault)?);
+            let catalog = report::catalog_markdown(&load(cli).await?.describe().await.map_err(fault)?);
             let Some(path) = write.as_ref().or(check.as_ref()) else {
                 print!("{catalog}");
                 return Ok(ExitCode::SUCCESS);
@@ -321,20 +324,20 @@ async fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
             }
         }
         Command::Check(args) => {
-            let outcome = load(cli)?.check(&args.connection()?).await.map_err(fault)?;
+            let outcome = load(cli).await?.check(&args.connection()?).await.map_err(fault)?;
             print_json(&outcome.value)?;
             Ok(if outcome.value.verdict == Verdict::NotReady { ExitCode::from(2) } else { ExitCode::SUCCESS })
         }
         Command::Invoke { action, input, connection } => {
             let input = read_input(input)?;
-            let outcome = match load(cli)?.invoke(&connection.connection()?, action, &input).await {
+            let outcome = match load(cli).await?.invoke(&connection.connection()?, action, &input).await {
                 Ok(outcome) => outcome,
                 Err(f) => return print_fault(&f),
             };
             plugin_result(outcome.value.map(|json| serde_json::from_str(&json).unwrap_or(serde_json::Value::String(json))))
         }
         Command::Organizations(args) => {
-            let outcome = match load(cli)?.organizations(&args.connection()?).await {
+            let outcome = match load(cli).await?.organizations(&args.connection()?).await {
                 Ok(outcome) => outcome,
                 Err(f) => return print_fault(&f),
             };
@@ -395,7 +398,7 @@ async fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
                     revisit_seconds: *revisit,
                 },
             };
-            collect::run(&load(cli)?, connection.connection()?, request).await
+            collect::run(&load(cli).await?, connection.connection()?, request).await
         }
         Command::Demo { request_log } => demo(cli, request_log.as_deref()).await,
     }
@@ -435,7 +438,7 @@ fn fault(fault: Fault) -> anyhow::Error {
 
 async fn demo(cli: &Cli, request_log: Option<&Path>) -> anyhow::Result<ExitCode> {
     let simulator = Simulator::start(SimulatorOptions::default())?;
-    let runtime = load(cli)?;
+    let runtime = load(cli).await?;
     // Over https, with the simulator's private CA trusted, as a platform reaches a real console.
     let mut connection = Connection::new(&simulator.https_url(), Some(Credential::new(tokens::ADMIN, Delivery::HostHeader)?))?;
     connection.network.extra_ca_pem = Some(simulator.ca_pem().as_bytes().to_vec());
