@@ -94,6 +94,12 @@ impl Native {
     }
 }
 
+/// Starts the peak-resident-memory count afresh (Linux: `5` into `/proc/self/clear_refs`), so
+/// [`peak_rss_bytes`] measures what follows; false where the platform cannot.
+pub fn reset_peak_rss() -> bool {
+    std::fs::write("/proc/self/clear_refs", "5").is_ok()
+}
+
 /// The process's peak resident memory so far (`VmHWM`), in bytes, where the platform tells.
 pub fn peak_rss_bytes() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;

@@ -15,8 +15,9 @@ use super::auth::Caller;
 use super::clock::Timestamp;
 use super::errors::ApiError;
 use super::model::{ActivityDraft, Agent, Id, PendingStatus, Role, Scope, World};
-use super::query::{Params, parse_id};
+use super::query::parse_id;
 use super::state::AppState;
+use super::threat_actions::action_body;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::PathRejection;
@@ -129,18 +130,8 @@ pub async fn run(
     let verb = action.map(|Path(action)| action).unwrap_or_default();
     let action = find(&verb).ok_or_else(|| ApiError::not_found(format!("Unknown agent action '{verb}'")))?;
     caller.require(action.role)?;
-    let body: Value = serde_json::from_slice(&body).map_err(|_| ApiError::validation("body must be a JSON object"))?;
-    let filter = match body.get("filter") {
-        Some(Value::Object(filter)) => filter,
-        Some(_) => return Err(ApiError::validation("filter must be an object")),
-        None => return Err(ApiError::validation("filter is required")),
-    };
-    let data = match body.get("data") {
-        None | Some(Value::Null) => json!({}),
-        Some(data @ Value::Object(_)) => data.clone(),
-        Some(_) => return Err(ApiError::validation("data must be an object")),
-    };
-    let filter = AgentFilter::parse(&Params::from_filter(filter)?)?;
+    let (filter, data) = action_body(&body)?;
+    let filter = AgentFilter::parse(&filter)?;
 
     let mut world = state.world();
     let prepared = (action.prepare)(&data, &world, &caller)?;
