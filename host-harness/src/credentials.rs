@@ -15,6 +15,10 @@ pub enum Delivery {
     ConfigStore,
 }
 
+/// The shortest token accepted: SentinelOne issues 80-character tokens, and the plugin refuses
+/// an `api-token` shorter than this too.
+pub const MIN_TOKEN_LEN: usize = 16;
+
 /// A SentinelOne API token.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Credential {
@@ -28,6 +32,8 @@ impl Credential {
         let secret = secret.trim();
         anyhow::ensure!(!secret.is_empty(), "the API token is empty");
         anyhow::ensure!(secret.bytes().all(|b| b.is_ascii_graphic()), "the API token holds characters a token cannot have");
+        // Secrets are scrubbed from text by replacement; a few characters would match everywhere.
+        anyhow::ensure!(secret.len() >= MIN_TOKEN_LEN, "the API token is too short to be a SentinelOne API token");
         Ok(Credential { secret: secret.to_owned(), delivery })
     }
 

@@ -31,6 +31,8 @@ pub struct Key {
 
 pub const URL: &str = "url";
 pub const API_TOKEN: &str = "api-token";
+/// The shortest `api-token` accepted (SentinelOne issues 80-character tokens).
+pub const MIN_TOKEN_LEN: usize = 16;
 pub const ACCOUNT_IDS: &str = "account-ids";
 pub const SITE_IDS: &str = "site-ids";
 pub const TOKEN_WARNING_DAYS: &str = "token-warning-days";
@@ -187,6 +189,11 @@ impl Config {
         if api_token.as_deref().is_some_and(|t| !t.bytes().all(|c| c.is_ascii_graphic())) {
             return Err(Error::Configuration(format!("`{API_TOKEN}` holds characters a token cannot have")));
         }
+        // Errors are scrubbed of the token by replacing it; a token of a few characters would
+        // shred every message (and is no SentinelOne token: those are 80 characters).
+        if api_token.as_deref().is_some_and(|t| t.len() < MIN_TOKEN_LEN) {
+            return Err(Error::Configuration(format!("`{API_TOKEN}` is too short to be a SentinelOne API token")));
+        }
         let token_warning_days = match source.get(TOKEN_WARNING_DAYS)? {
             None => 30,
             Some(days) => days
@@ -257,8 +264,14 @@ mod tests {
 
     #[test]
     fn token_debug_is_redacted() {
-        let source: &[(&str, &str)] = &[(URL, "https://c.example"), (API_TOKEN, "s3cr3t")];
+        let source: &[(&str, &str)] = &[(URL, "https://c.example"), (API_TOKEN, "s3cr3t-0123456789abcdef")];
         let config = Config::load(source).unwrap();
         assert!(!format!("{config:?}").contains("s3cr3t"));
+    }
+
+    #[test]
+    fn a_token_too_short_to_scrub_from_messages_is_refused() {
+        let source: &[(&str, &str)] = &[(URL, "https://c.example"), (API_TOKEN, "t")];
+        assert!(matches!(Config::load(source), Err(Error::Configuration(m)) if m.contains("too short")));
     }
 }
