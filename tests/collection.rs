@@ -5,7 +5,7 @@
 mod support;
 
 use host_harness::collector::{CheckpointStore, Collector, EventSink};
-use host_harness::{CollectOptions, PluginError};
+use host_harness::{CollectOptions, FaultKind, PluginError};
 use s1_simulator::{Simulator, SimulatorOptions, tokens};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -106,6 +106,27 @@ async fn collecting_again_from_the_checkpoint_repeats_nothing() {
     let rounds = collector.round(&mut sink, &mut store, &mut |_| {}).await.unwrap();
     assert_eq!((first, sink.0.len()), (300, 300));
     assert!(rounds[0].caught_up && rounds[0].duplicates_dropped >= 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_host_fault_ends_only_that_streams_round_and_the_next_round_resumes() {
+    let sim = simulator();
+    let mut collector = Collector {
+        runtime: runtime(),
+        connection: connect(&sim, tokens::VIEWER),
+        streams: vec!["threats".into(), "agents".into()],
+        options: options(100),
+    };
+    // Too little guest CPU for any call: every call is stopped by the host.
+    collector.connection.policy.guest_cpu = std::time::Duration::from_micros(1);
+    let (mut sink, mut store) = (Memory::default(), Checkpoints::default());
+    let rounds = collector.round(&mut sink, &mut store, &mut |_| {}).await.expect("a fault is the stream's, not the round's");
+    assert_eq!(rounds.iter().map(|r| r.fault.as_ref().map(|(kind, _)| *kind)).collect::<Vec<_>>(), [Some(FaultKind::GuestCpu); 2]);
+    assert!(sink.0.is_empty() && store.0.is_empty(), "nothing of a faulted call is committed");
+    collector.connection.policy.guest_cpu = std::time::Duration::from_secs(10);
+    let rounds = collector.round(&mut sink, &mut store, &mut |_| {}).await.unwrap();
+    assert!(rounds.iter().all(|r| !r.failed() && r.caught_up), "{rounds:?}");
+    assert_eq!(count(&sink.0.iter().map(|e| serde_json::from_str(e).unwrap()).collect::<Vec<_>>(), "threats"), 300);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

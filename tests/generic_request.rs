@@ -192,6 +192,66 @@ async fn api_request_checks_path_ids_against_the_scope_pins() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_request_refuses_a_scope_filter_that_is_not_a_list_of_id_strings() {
+    let sim = simulator();
+    let (site, other) = {
+        let w = world(&sim);
+        (w.sites[0].id.to_string(), w.sites[1].id.to_string())
+    };
+    let mut conn = connect(&sim, tokens::ADMIN);
+    conn.site_ids = vec![site.clone()];
+    let write = |site_ids: serde_json::Value| json!({"method": "POST", "path": "agents/actions/initiate-scan", "body": {"filter": {"siteIds": site_ids, "isActive": true}, "data": {}}, "confirmFilter": true});
+    let number: u64 = other.parse().unwrap();
+    refused_at(&sim, &conn, write(json!([number])), "/body/filter/siteIds/0").await;
+    refused_at(&sim, &conn, write(json!([site, number])), "/body/filter/siteIds/1").await;
+    assert!(sim.requests().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_request_refuses_an_account_path_under_site_pins() {
+    let sim = simulator();
+    let (site, account) = {
+        let w = world(&sim);
+        (w.sites[0].id.to_string(), w.accounts[0].id.to_string())
+    };
+    let mut conn = connect(&sim, tokens::ADMIN);
+    conn.site_ids = vec![site];
+    refused_at(&sim, &conn, json!({"method": "PUT", "path": format!("accounts/{account}/policy"), "body": {"data": {}}}), "/path").await;
+    assert!(sim.requests().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_request_moving_agents_into_a_group_needs_a_selecting_filter() {
+    let sim = simulator();
+    let (site, group) = {
+        let w = world(&sim);
+        (w.sites[0].id.to_string(), w.groups[0].id.to_string())
+    };
+    let conn = connect(&sim, tokens::ADMIN);
+    let path = format!("groups/{group}/move-agents");
+    refused_at(
+        &sim,
+        &conn,
+        json!({"method": "PUT", "path": path, "body": {"filter": {"siteIds": [site]}}, "confirmFilter": true}),
+        "/body/filter",
+    )
+    .await;
+    refused_at(&sim, &conn, json!({"method": "PUT", "path": path, "body": {"data": {}}}), "/body/filter").await;
+    assert!(sim.requests().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn agent_passphrases_and_key_regeneration_are_refused() {
+    let sim = simulator();
+    let conn = connect(&sim, tokens::ADMIN);
+    let error = invoke_err(&conn, "api.get", &json!({"path": "agents/passphrases"}).to_string()).await;
+    assert!(matches!(error, PluginError::InvalidInput(ref i) if i.field.as_deref() == Some("/path")), "{error:?}");
+    let site = world(&sim).sites[0].id.to_string();
+    refused_at(&sim, &conn, json!({"method": "PUT", "path": format!("sites/{site}/regenerate-key"), "body": {"data": {}}}), "/path").await;
+    assert!(sim.requests().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn api_get_is_read_only_and_for_viewers() {
     let info = runtime().describe().await.unwrap();
     let get = info.actions.iter().find(|a| a.name == "api.get").unwrap();

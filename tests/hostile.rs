@@ -203,3 +203,18 @@ async fn a_request_to_a_console_that_never_answers_is_stopped_by_the_wall_clock_
     assert_eq!(fault.kind, FaultKind::WallClock, "{fault}");
     assert_eq!(fault.outbound.len(), 1, "the request in flight is on record");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_token_is_added_only_for_the_console_not_for_other_allowed_origins() {
+    let (console_sim, mut conn) = console();
+    // A second allowed origin, as settings allow for pre-signed downloads.
+    let other = simulator();
+    conn.policy.allowed_origins.push(host_harness::policy::Origin::parse(&other.base_url()).unwrap());
+    for sim in [&console_sim, &other] {
+        let out = report(&conn, "plain-http", &target(sim)).await;
+        assert_eq!(out["outcome"], "response", "{out}");
+    }
+    let sent = |sim: &Simulator| sim.requests().iter().map(|r| r.authorization.clone()).collect::<Vec<_>>();
+    assert_eq!(sent(&console_sim), [Some("ApiToken <redacted>".to_owned())]);
+    assert_eq!(sent(&other), [None]);
+}

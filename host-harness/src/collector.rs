@@ -11,7 +11,7 @@
 //! One [`Collector`] serves one console; it borrows the shared [`Runtime`], so one process can
 //! run as many as it has consoles (each a task), every call in its own fresh instance.
 
-use crate::runtime::{Connection, Fault, Runtime};
+use crate::runtime::{Connection, FaultKind, Runtime};
 use crate::{Batch, CollectOptions, PluginError};
 use anyhow::Context as _;
 use std::collections::BTreeMap;
@@ -50,14 +50,21 @@ pub struct StreamRound {
     pub caught_up: bool,
     /// The typed error that ended the round early for this stream (retried next round).
     pub error: Option<PluginError>,
+    /// The host fault (a bound, a trap) that ended the round early for this stream, with its
+    /// message; nothing of that call was committed, and it is retried next round.
+    pub fault: Option<(FaultKind, String)>,
+}
+
+impl StreamRound {
+    /// Whether the stream's round ended early (a typed error or a fault).
+    pub fn failed(&self) -> bool {
+        self.error.is_some() || self.fault.is_some()
+    }
 }
 
 /// Why a round could not go on at all.
 #[derive(Debug, thiserror::Error)]
 pub enum CollectError {
-    /// The host stopped a call (a bound or a trap): see the fault's record.
-    #[error("the host stopped a collect call: {0}")]
-    Fault(#[from] Fault),
     /// The sink or the store failed: nothing after the last save is committed.
     #[error("{0:#}")]
     Storage(#[from] anyhow::Error),
@@ -86,7 +93,17 @@ impl Collector<'_> {
             let mut round = StreamRound { stream: stream.clone(), ..StreamRound::default() };
             loop {
                 let checkpoint = store.checkpoint(stream);
-                let outcome = self.runtime.collect(&self.connection, stream, checkpoint.as_deref(), &self.options).await?;
+                let outcome = match self.runtime.collect(&self.connection, stream, checkpoint.as_deref(), &self.options).await {
+                    Ok(outcome) => outcome,
+                    Err(fault) => {
+                        // One stalled console or one bad batch must not stop a long-running
+                        // feed: the stream is tried again next round, from its saved checkpoint.
+                        tracing::warn!(target: "harness::collector", stream = %stream, kind = ?fault.kind, "the host stopped a collect call: {fault}");
+                        round.fault = Some((fault.kind, fault.message));
+                        progress(&round);
+                        break;
+                    }
+                };
                 let batch: Batch = match outcome.value {
                     Ok(batch) => batch,
                     Err(error) => {
@@ -197,6 +214,10 @@ struct State {
     format: u32,
     /// Bytes of the event file that are committed.
     committed_bytes: u64,
+    /// The event file this state keeps the committed length of (absolute); `None` while the
+    /// state delivers to a writer (stdout) or has delivered nothing yet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    events_file: Option<PathBuf>,
     checkpoints: BTreeMap<String, String>,
 }
 
@@ -220,18 +241,52 @@ impl StateFile {
     pub fn committed_bytes(&self) -> u64 {
         self.state.committed_bytes
     }
-}
 
-impl CheckpointStore for StateFile {
-    fn checkpoint(&self, stream: &str) -> Option<String> {
-        self.state.checkpoints.get(stream).cloned()
+    /// Ties the state to where its events go, `events_file` or (`None`) a writer such as stdout,
+    /// before anything is collected. A state keeps one file's committed length, and opening a
+    /// [`FileSink`] cuts the file to it, so pairing a state with a file it did not write would
+    /// destroy events: an existing non-empty file a fresh state has no record of, a file other
+    /// than the state's own, and a file for a state that fed stdout are all refused.
+    pub fn claim_sink(&mut self, events_file: Option<&Path>) -> anyhow::Result<()> {
+        let state = self.path.display();
+        let Some(events_file) = events_file else {
+            if let Some(own) = &self.state.events_file {
+                anyhow::bail!("{state} belongs to the event file {}; collect into it, or use another state file", own.display());
+            }
+            return Ok(());
+        };
+        let events_file = std::path::absolute(events_file).with_context(|| format!("resolving {}", events_file.display()))?;
+        match &self.state.events_file {
+            Some(own) if *own == events_file => Ok(()),
+            Some(own) => anyhow::bail!(
+                "{state} belongs to the event file {}, not {}; use that file, or another state file",
+                own.display(),
+                events_file.display()
+            ),
+            None => {
+                anyhow::ensure!(
+                    self.state.checkpoints.is_empty(),
+                    "{state} has delivered events to stdout; its checkpoints do not match {}: use another state file",
+                    events_file.display()
+                );
+                let length = std::fs::metadata(&events_file).map_or(0, |m| m.len());
+                anyhow::ensure!(
+                    length == 0,
+                    "{} already holds {length} bytes that {state} did not write; give its own state file, or a new event file",
+                    events_file.display()
+                );
+                self.state.events_file = Some(events_file);
+                self.write()
+            }
+        }
     }
 
-    fn save(&mut self, stream: &str, checkpoint: &str, sink_position: u64) -> anyhow::Result<()> {
-        self.state.checkpoints.insert(stream.to_owned(), checkpoint.to_owned());
-        self.state.committed_bytes = sink_position;
+    /// Replaces the file with the state, atomically.
+    fn write(&self) -> anyhow::Result<()> {
         let text = serde_json::to_vec_pretty(&self.state)?;
-        let tmp = self.path.with_extension("tmp");
+        let mut tmp_name = self.path.file_name().unwrap_or_default().to_owned();
+        tmp_name.push(".tmp");
+        let tmp = self.path.with_file_name(tmp_name);
         {
             let mut file = File::create(&tmp).with_context(|| format!("writing {}", tmp.display()))?;
             file.write_all(&text)?;
@@ -242,6 +297,18 @@ impl CheckpointStore for StateFile {
             File::open(dir)?.sync_all()?;
         }
         Ok(())
+    }
+}
+
+impl CheckpointStore for StateFile {
+    fn checkpoint(&self, stream: &str) -> Option<String> {
+        self.state.checkpoints.get(stream).cloned()
+    }
+
+    fn save(&mut self, stream: &str, checkpoint: &str, sink_position: u64) -> anyhow::Result<()> {
+        self.state.checkpoints.insert(stream.to_owned(), checkpoint.to_owned());
+        self.state.committed_bytes = sink_position;
+        self.write()
     }
 }
 
@@ -284,6 +351,38 @@ mod tests {
         state.save("alerts", "{\"cp\":2}", 84).unwrap();
         let reopened = StateFile::open(&path).unwrap();
         assert_eq!((reopened.checkpoint("threats").as_deref(), reopened.committed_bytes()), (Some("{\"cp\":1}"), 84));
-        assert!(!path.with_extension("tmp").exists());
+        assert!(!path.with_file_name("state.json.tmp").exists());
+    }
+
+    #[test]
+    fn a_fresh_state_refuses_an_event_file_it_did_not_write() {
+        let dir = temp("foreign");
+        let events = dir.join("events.ndjson");
+        std::fs::write(&events, "{\"kept\":1}\n").unwrap();
+        let mut state = StateFile::open(&dir.join("other-state.json")).unwrap();
+        assert!(state.claim_sink(Some(&events)).is_err());
+        assert_eq!(std::fs::read_to_string(&events).unwrap(), "{\"kept\":1}\n", "the file is untouched");
+    }
+
+    #[test]
+    fn a_state_keeps_to_its_own_event_file() {
+        let dir = temp("own");
+        let (events, other) = (dir.join("events.ndjson"), dir.join("other.ndjson"));
+        let path = dir.join("state.json");
+        let mut state = StateFile::open(&path).unwrap();
+        state.claim_sink(Some(&events)).unwrap();
+        let mut reopened = StateFile::open(&path).unwrap();
+        reopened.claim_sink(Some(&events)).unwrap();
+        assert!(reopened.claim_sink(Some(&other)).is_err());
+        assert!(reopened.claim_sink(None).is_err(), "a file's state cannot feed stdout");
+    }
+
+    #[test]
+    fn a_state_that_fed_stdout_refuses_an_event_file() {
+        let dir = temp("stdout");
+        let mut state = StateFile::open(&dir.join("state.json")).unwrap();
+        state.claim_sink(None).unwrap();
+        state.save("threats", "{}", 0).unwrap();
+        assert!(state.claim_sink(Some(&dir.join("events.ndjson"))).is_err());
     }
 }

@@ -8,7 +8,7 @@
 //! are refused when the guest builds them, before any request exists.
 
 use crate::credentials::{Credential, Delivery};
-use crate::policy::{Denial, HttpLimits, Policy};
+use crate::policy::{Denial, HttpLimits, Origin, Policy};
 use crate::transport::{Route, Transport};
 use bytes::Bytes;
 use http::header::{AUTHORIZATION, HeaderValue};
@@ -32,6 +32,9 @@ pub struct OutboundRecord {
 pub struct OutboundHooks {
     pub policy: Arc<Policy>,
     pub credential: Option<Credential>,
+    /// The console's origin: the only one the credential is ever added for (other allowed
+    /// origins, such as pre-signed download hosts, never see the token).
+    pub console: Option<Origin>,
     pub records: Arc<Mutex<Vec<OutboundRecord>>>,
     /// The runtime's pooled client, shared by every call and tenant.
     pub transport: Arc<Transport>,
@@ -88,18 +91,22 @@ impl WasiHttpHooks for OutboundHooks {
         } else if declared.is_some_and(|n| n > limits.max_request_bytes) {
             Err(Denial::BodyTooLarge(limits.max_request_bytes))
         } else {
-            self.policy.decide(request.uri()).map(|_| ())
+            self.policy.decide(request.uri())
         };
-        if let Err(denial) = decision {
-            // Past the request budget only the first denial is recorded: the record stays bounded.
-            if sent <= self.policy.limits.max_requests {
-                tracing::warn!(target: "harness::outbound", method = %request.method(), uri = %request.uri(), %denial, "denied");
-                self.record(&request, Some(&denial));
+        let origin = match decision {
+            Ok(origin) => origin,
+            Err(denial) => {
+                // Past the request budget only the first denial is recorded: the record stays bounded.
+                if sent <= self.policy.limits.max_requests {
+                    tracing::warn!(target: "harness::outbound", method = %request.method(), uri = %request.uri(), %denial, "denied");
+                    self.record(&request, Some(&denial));
+                }
+                return Box::new(async { Err(Error::HttpRequestDenied) });
             }
-            return Box::new(async { Err(Error::HttpRequestDenied) });
-        }
+        };
         self.record(&request, None);
-        if let Some(credential) = self.credential.as_ref().filter(|_| self.injects_header()) {
+        let for_console = self.console.as_ref() == Some(&origin);
+        if let Some(credential) = self.credential.as_ref().filter(|_| self.injects_header() && for_console) {
             let Ok(mut value) = HeaderValue::from_str(&format!("ApiToken {}", credential.expose())) else {
                 return Box::new(async { Err(Error::InternalError(Some("the credential is not a valid header value".into()))) });
             };

@@ -24,7 +24,7 @@ use crate::cpu::{CpuMeter, GuestCpuExceeded};
 use crate::credentials::{Credential, Delivery};
 use crate::logging::{CallLog, LogLine};
 use crate::outbound::{OutboundHooks, OutboundRecord};
-use crate::policy::{EPOCH_TICK, Policy};
+use crate::policy::{EPOCH_TICK, Origin, Policy};
 use crate::transport::{Resolve, Route, SystemResolver, Transport};
 use anyhow::Context as _;
 use sha2::Digest as _;
@@ -351,18 +351,8 @@ impl Runtime {
     /// Runs an action by name with a JSON input. An input over the policy's size cap is refused
     /// as `invalid-input` without calling the plugin.
     pub async fn invoke(&self, connection: &Connection, action: &str, input: &str) -> Result<Outcome<Result<String, PluginError>>, Fault> {
-        let max = connection.policy.limits.max_input_bytes;
-        if input.len() > max || action.len() > 256 {
-            let message = format!("the input is {} bytes; the host accepts at most {max}", input.len());
-            let value = Err(PluginError::InvalidInput(InvalidInput { field: None, message }));
-            return Ok(Outcome {
-                value,
-                logs: Vec::new(),
-                outbound: Vec::new(),
-                elapsed: Duration::ZERO,
-                guest_cpu: Duration::ZERO,
-                peak_memory_bytes: 0,
-            });
+        if let Some(refused) = refused_input(connection, action, input) {
+            return Ok(refused);
         }
         self.call(connection, async |plugin, store| plugin.sentinelone_plugin_integration().call_invoke(store, action, input).await).await
     }
@@ -419,7 +409,7 @@ impl Runtime {
     pub async fn session(&self, connection: &Connection) -> Result<Session<'_>, Fault> {
         self.check_pin(connection)?;
         let (call, plugin) = self.instance(connection).await?;
-        Ok(Session { runtime: self, connection: connection.clone(), call, plugin, requests: 0 })
+        Ok(Session { runtime: self, connection: connection.clone(), call, plugin, requests: 0, spent: false })
     }
 
     async fn instance(&self, connection: &Connection) -> Result<(CallStore, Plugin), Fault> {
@@ -460,6 +450,7 @@ impl Runtime {
             hooks: OutboundHooks {
                 policy: policy.clone(),
                 credential: connection.credential.clone(),
+                console: Origin::parse(&connection.console_url).ok(),
                 records: records.clone(),
                 transport: self.transport.clone(),
                 route: Route { connect_timeout: policy.http.connect_timeout, ..connection.network.clone() },
@@ -534,6 +525,25 @@ impl CallStore {
     }
 }
 
+/// The outcome of an `invoke` whose input is over the policy's size cap (or whose action name is
+/// absurdly long): `invalid-input`, without calling the plugin.
+fn refused_input(connection: &Connection, action: &str, input: &str) -> Option<Outcome<Result<String, PluginError>>> {
+    let max = connection.policy.limits.max_input_bytes;
+    if input.len() <= max && action.len() <= 256 {
+        return None;
+    }
+    let message =
+        format!("the input is {} bytes and the action name {}; the host accepts at most {max} and 256", input.len(), action.len());
+    Some(Outcome {
+        value: Err(PluginError::InvalidInput(InvalidInput { field: None, message })),
+        logs: Vec::new(),
+        outbound: Vec::new(),
+        elapsed: Duration::ZERO,
+        guest_cpu: Duration::ZERO,
+        peak_memory_bytes: 0,
+    })
+}
+
 /// One instance serving several calls of one connection (see [`Runtime::session`]).
 pub struct Session<'r> {
     runtime: &'r Runtime,
@@ -542,6 +552,9 @@ pub struct Session<'r> {
     plugin: Plugin,
     /// Requests the current instance has sent.
     requests: usize,
+    /// The current instance is unusable: its last call faulted (a trapped instance refuses to be
+    /// entered again, and a bound may have stopped the guest anywhere) or was cancelled.
+    spent: bool,
 }
 
 impl Session<'_> {
@@ -550,12 +563,18 @@ impl Session<'_> {
         // wasmtime-wasi-http 48 keeps each request's `request-options` in the store until the store
         // drops (its `handle` reads the resource instead of taking it): an instance that has sent
         // half its resource table's worth of requests is replaced before it fills up.
-        if self.requests * 2 >= self.connection.policy.limits.max_table_entries {
+        if let Some(refused) = refused_input(&self.connection, action, input) {
+            return Ok(refused);
+        }
+        if self.spent || self.requests * 2 >= self.connection.policy.limits.max_table_entries {
             (self.call, self.plugin) = self.runtime.instance(&self.connection).await?;
             self.requests = 0;
         }
+        // Stays set if this future is dropped mid-call (the caller's own timeout).
+        self.spent = true;
         let plugin = &self.plugin;
         let outcome = self.call.run(async |store| plugin.sentinelone_plugin_integration().call_invoke(store, action, input).await).await;
+        self.spent = outcome.is_err();
         self.requests += match &outcome {
             Ok(o) => o.outbound.len(),
             Err(f) => f.outbound.len(),

@@ -162,7 +162,7 @@ impl<'a> Client<'a> {
         if let Some(token) = &self.config.api_token {
             headers.push(("authorization".to_owned(), format!("ApiToken {}", token.expose())));
         }
-        let request = Request {
+        let mut request = Request {
             method,
             scheme: self.config.console.scheme,
             authority: self.config.console.authority.clone(),
@@ -181,6 +181,8 @@ impl<'a> Client<'a> {
                         self.log
                             .log(Level::Info, &format!("{} {API_PREFIX}{path}: {e}; retrying in {} s", method.as_str(), pause.as_secs()));
                         self.clock.sleep(pause);
+                        // The retry gets what is left after the pause, not the first attempt's budget.
+                        request.time_left = self.deadline.remaining(self.clock);
                         attempt += 1;
                     }
                     None => return Err(e),

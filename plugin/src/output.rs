@@ -18,8 +18,18 @@ use serde_json::value::RawValue;
 use std::borrow::Cow;
 
 /// Keys whose string values are secrets, wherever they appear in a record.
-pub const SECRET_KEYS: &[&str] =
-    &["registrationToken", "licenseKey", "apiToken", "token", "accessToken", "refreshToken", "secret", "clientSecret", "password"];
+pub const SECRET_KEYS: &[&str] = &[
+    "registrationToken",
+    "licenseKey",
+    "apiToken",
+    "token",
+    "accessToken",
+    "refreshToken",
+    "secret",
+    "clientSecret",
+    "password",
+    "passphrase",
+];
 
 /// What replaces a secret.
 pub const REDACTED: &str = "<redacted>";

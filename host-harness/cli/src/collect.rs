@@ -52,10 +52,11 @@ impl Progress {
         *current = round.events;
         let total = *earlier + *current;
         let rate = total as f64 / self.started.elapsed().as_secs_f64().max(0.001);
-        let state = match (&round.error, round.caught_up) {
-            (Some(e), _) => format!("retrying next round ({})", host_harness::wit_json::plugin_error_case(e)),
-            (None, true) => "caught up".to_owned(),
-            (None, false) => "collecting".to_owned(),
+        let state = match (&round.error, &round.fault, round.caught_up) {
+            (Some(e), _, _) => format!("retrying next round ({})", host_harness::wit_json::plugin_error_case(e)),
+            (None, Some((kind, _)), _) => format!("retrying next round (host fault: {kind:?})"),
+            (None, None, true) => "caught up".to_owned(),
+            (None, None, false) => "collecting".to_owned(),
         };
         let line = format!("{total} events, {rate:.0}/s, {state}");
         match self.bars.as_ref().and_then(|(_, bars)| bars.get(&round.stream)) {
@@ -79,6 +80,7 @@ impl Drop for Progress {
 /// Runs the collection until caught up (or, with `--follow`, until interrupted).
 pub async fn run(runtime: &Runtime, connection: Connection, request: Request) -> anyhow::Result<ExitCode> {
     let mut state = StateFile::open(&request.state)?;
+    state.claim_sink(request.out.as_deref())?;
     let mut sink: Box<dyn EventSink> = match &request.out {
         Some(path) => Box::new(FileSink::open(path, state.committed_bytes())?),
         None => Box::new(WriterSink(std::io::stdout().lock())),
@@ -94,7 +96,7 @@ pub async fn run(runtime: &Runtime, connection: Connection, request: Request) ->
             rounds = collector.round(sink.as_mut(), &mut state as &mut dyn CheckpointStore, &mut report) => rounds?,
             _ = &mut interrupted => return Ok(ExitCode::SUCCESS),
         };
-        let failed = rounds.iter().filter(|r| r.error.is_some()).count();
+        let failed = rounds.iter().filter(|r| r.failed()).count();
         if !request.follow {
             return Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) });
         }

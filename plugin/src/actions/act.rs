@@ -278,6 +278,17 @@ pub fn confine_filter(filter: &mut Map<String, Value>, pins: &crate::config::Sco
                 filter.insert(key.to_owned(), json!(pinned));
             }
             Some(asked) => {
+                // Every element must be an id string: a number, or an empty list, would slip past
+                // the comparison below while the console still reads it as a scope.
+                if asked.is_empty() {
+                    return Err(Error::invalid(
+                        format!("{at}/{key}"),
+                        format!("an empty list names no {what}; leave it out to use the pins"),
+                    ));
+                }
+                if let Some(i) = asked.iter().position(|id| !id.is_string()) {
+                    return Err(Error::invalid(format!("{at}/{key}/{i}"), format!("a {what} id is a string")));
+                }
                 let asked: Vec<&str> = asked.iter().filter_map(Value::as_str).collect();
                 if let Some(e) = pin_violation(&asked, pinned, &format!("{at}/{key}"), what) {
                     return Err(e);

@@ -181,7 +181,9 @@ fn selects_nothing(value: &Value) -> bool {
 /// count them.
 fn object_target(path: &str) -> Option<&'static Target> {
     let under = |prefix: &str| path.strip_prefix(prefix).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
-    if under("agents/actions") || path == "remote-scripts/execute" || under("remote-ops/forensics/start-collection") {
+    let segments: Vec<&str> = path.split('/').collect();
+    let moves_agents = matches!(segments.as_slice(), ["groups", _, "move-agents"]);
+    if under("agents/actions") || path == "remote-scripts/execute" || under("remote-ops/forensics/start-collection") || moves_agents {
         Some(&AGENTS)
     } else if under("threats/mitigate")
         || under("threats/actions")
@@ -217,8 +219,18 @@ fn refused_reason(path: &str) -> Option<&'static str> {
         return Some("user exports and single sign-on are identity administration");
     }
     let credential_segment = |s: &&str| {
-        ["token", "uninstall-password", "local-authorization", "local-upgrade-authorization", "generate-api-token", "revoke-api-token"]
-            .contains(s)
+        [
+            "token",
+            "uninstall-password",
+            "local-authorization",
+            "local-upgrade-authorization",
+            "generate-api-token",
+            "revoke-api-token",
+            "passphrases",
+            "regenerate-key",
+            "partner-key",
+        ]
+        .contains(s)
     };
     if segments.iter().any(credential_segment) || path == "cloud-funnel/assume-role-external-id" {
         return Some("the endpoint hands out or manages credentials");
@@ -234,6 +246,11 @@ fn refuse_path_ids_outside_pins(client: &Client, path: &str) -> Result<(), Error
     }
     let segments: Vec<&str> = path.split('/').collect();
     for pair in segments.windows(2) {
+        let pins = &client.config.scope;
+        if pair[0] == "accounts" && is_id(pair[1]) && pins.account_ids.is_empty() && !pins.site_ids.is_empty() {
+            // A site pin confines the plugin below every account: no account-level endpoint.
+            return Err(Error::invalid("/path", format!("account {} is above the configured site scope; nothing was sent", pair[1])));
+        }
         let target: &Target = match pair[0] {
             "accounts" => &ACCOUNTS,
             "sites" => &SITES,
@@ -313,6 +330,10 @@ mod tests {
             "agent-artifacts/token",
             "accounts/1/uninstall-password/view",
             "export/users",
+            "agents/passphrases",
+            "sites/1/regenerate-key",
+            "groups/1/regenerate-key",
+            "mobile-integration/provisioning/partner-key",
         ] {
             assert!(refused_reason(path).is_some(), "{path}");
         }
@@ -327,6 +348,7 @@ mod tests {
         assert_eq!(what("agents/actions/shutdown"), Some("agent"));
         assert_eq!(what("threats/mitigate/kill"), Some("threat"));
         assert_eq!(what("cloud-detection/alerts/incident"), Some("alert"));
+        assert_eq!(what("groups/123/move-agents"), Some("agent"));
         assert!(object_target("restrictions").is_none());
         assert!(object_target("threats-x").is_none());
     }

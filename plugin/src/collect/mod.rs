@@ -100,8 +100,10 @@ impl Run<'_> {
                 self.counts.duplicates_dropped += 1;
                 continue;
             }
-            self.emit(&key.id, key.version, item);
+            // The checkpoint first: a record it cannot take (too many at one timestamp) is not
+            // emitted either, so no event ever leaves without its checkpoint.
             self.checkpoint.advance(key.mark, &key.id)?;
+            self.emit(&key.id, key.version, item);
             if self.stream.revisit && key.mark >= floor {
                 self.checkpoint.set_version(&key.id, key.mark, key.version);
             }
@@ -121,6 +123,11 @@ impl Run<'_> {
             if self.checkpoint.version(&key.id).is_some_and(|(_, v)| v == key.version) {
                 self.counts.duplicates_dropped += 1;
                 continue;
+            }
+            // A record at the watermark the main pass has not emitted (it became visible since)
+            // joins the watermark's ids, so the next main pass does not emit it again.
+            if key.mark >= self.checkpoint.watermark && !self.checkpoint.emitted(key.mark, &key.id) {
+                self.checkpoint.advance(key.mark, &key.id)?;
             }
             self.emit(&key.id, key.version, item);
             self.checkpoint.set_version(&key.id, key.mark, key.version);
@@ -306,18 +313,19 @@ pub fn collect(client: &Client, stream: &str, checkpoint: Option<&str>, options:
 }
 
 /// Sweeps up to [`SWEEP_PAGES`] pages of the records created between the revisit floor and the
-/// watermark (exclusive: records at the watermark belong to the main pass), from where the last
-/// sweep stopped; a sweep that reaches the watermark starts over at the floor next time.
+/// watermark (inclusive: the newest records change too, and on a quiet tenant nothing newer would
+/// ever move the watermark past them), from where the last sweep stopped; a sweep that reaches the
+/// watermark starts over at the floor next time.
 fn sweep(run: &mut Run, base: &Query, floor: i64) -> Result<(), Error> {
     let from = run.checkpoint.sweep_from.max(floor);
-    if from >= run.checkpoint.watermark {
+    if from > run.checkpoint.watermark {
         run.checkpoint.sweep_from = 0;
         return Ok(());
     }
     let stream = run.stream;
     let mut query = base.clone();
     query.push(&format!("{}__gte", stream.filter), format_micros(from));
-    query.push(&format!("{}__lt", stream.filter), format_micros(run.checkpoint.watermark));
+    query.push(&format!("{}__lte", stream.filter), format_micros(run.checkpoint.watermark));
     query.push("sortBy", stream.sort_by);
     query.push("sortOrder", "asc");
     let mut last = from;

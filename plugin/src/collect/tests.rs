@@ -295,6 +295,31 @@ fn alert_changes_are_caught_by_revisiting() {
 }
 
 #[test]
+fn a_change_to_the_newest_alert_is_caught_on_a_quiet_tenant() {
+    let t = NOW - 3600 * SECOND;
+    let console = Console::alerts((1..=4).map(|i| alert(i, t + i as i64 * SECOND, t + i as i64 * SECOND)).collect());
+    let (_, checkpoint) = drain(&console, "alerts", None, &options(10));
+    // Alert 4 holds the watermark, and no newer alert arrives to move it.
+    console.records.borrow_mut()[3] = alert(4, t + 4 * SECOND, t + 700 * SECOND);
+    let (second, checkpoint) = drain(&console, "alerts", Some(checkpoint), &options(10));
+    assert_eq!(second, vec![("4".to_owned(), format_micros(t + 700 * SECOND))]);
+    let (third, _) = drain(&console, "alerts", Some(checkpoint), &options(10));
+    assert!(third.is_empty(), "a change is emitted once: {third:?}");
+}
+
+#[test]
+fn an_alert_the_sweep_finds_at_the_watermark_is_not_emitted_again_by_the_main_pass() {
+    let t = NOW - 3600 * SECOND;
+    let console = Console::alerts(vec![alert(1, t, t)]);
+    let (_, checkpoint) = drain(&console, "alerts", None, &options(10));
+    // A late alert sharing the watermark's creation time; the first call's sweep may see it.
+    console.records.borrow_mut().push(alert(2, t, t));
+    let (second, checkpoint) = drain(&console, "alerts", Some(checkpoint), &options(10));
+    let (third, _) = drain(&console, "alerts", Some(checkpoint), &options(10));
+    assert_eq!((second, third), (vec![("2".to_owned(), format_micros(t))], vec![]));
+}
+
+#[test]
 fn alerts_older_than_the_revisit_window_are_not_revisited() {
     let old = NOW - 10 * 24 * 3600 * SECOND;
     let console = Console::alerts(vec![alert(1, old, old)]);

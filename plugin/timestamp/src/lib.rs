@@ -15,6 +15,11 @@ pub const MICROS_PER_DAY: i64 = 86_400 * MICROS_PER_SECOND;
 /// `±HH` too), `T` or a space between date and time, any number of fraction digits.
 pub fn parse_micros(text: &str) -> Option<i64> {
     let text = text.trim();
+    // Every field below is sliced by byte position: non-ASCII text is never a timestamp, and
+    // refusing it here keeps a multi-byte character from splitting (a panic, a trap in the guest).
+    if !text.is_ascii() {
+        return None;
+    }
     let (date, rest) = text.split_at_checked(10)?;
     let day = date_days(date)?;
     let rest = rest.strip_prefix(['T', 't', ' '])?;
@@ -26,6 +31,9 @@ pub fn parse_micros(text: &str) -> Option<i64> {
 /// zone (taken as UTC), as the console's filters accept them.
 pub fn parse_lenient_micros(text: &str) -> Option<i64> {
     let text = text.trim();
+    if !text.is_ascii() {
+        return None;
+    }
     if text.len() == 10 {
         return Some(date_days(text)? * MICROS_PER_DAY);
     }
@@ -144,6 +152,15 @@ fn zone_offset(zone: &str) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn non_ascii_text_is_no_timestamp_and_never_panics() {
+        for text in ["2026-01-01T00:00:00+1é1", "2026-01-01T00:00:00+é:00", "2026-01-0é", "2026-01-01T00:00:0é.1Z", "2026-01-01é00:00:00Z"]
+        {
+            assert_eq!(parse_micros(text), None, "{text}");
+            assert_eq!(parse_lenient_micros(text), None, "{text}");
+        }
+    }
 
     const T: i64 = 1_568_549_149 * MICROS_PER_SECOND;
 
