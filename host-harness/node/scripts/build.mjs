@@ -2,6 +2,7 @@
 //
 //   npm run build                      # the component this repository builds
 //   S1_PLUGIN_WASM=/path/x.wasm npm run build
+//   npm run build -- --force           # even when generated/ matches the component already
 //
 // Instantiation mode (`--instantiation sync`): every `createPlugin` gets its own instance with its
 // own import objects (its console, token, policy), and a trapped instance can be replaced. The
@@ -18,11 +19,11 @@ import { fileURLToPath } from "node:url";
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "..");
 const out = join(root, "generated");
-export const DEFAULT_COMPONENT = resolve(root, "../../target/component/wasm32-wasip2/component/sentinelone_plugin.wasm");
+const DEFAULT_COMPONENT = resolve(root, "../../target/component/wasm32-wasip2/component/sentinelone_plugin.wasm");
 const component = resolve(process.env.S1_PLUGIN_WASM || DEFAULT_COMPONENT);
 
 // Interfaces this package provides itself, and the module (relative to generated/) that does.
-export const MAPS = {
+const MAPS = {
   "wasi:http/types": "../src/wasi-http-types.js",
   "wasi:http/outgoing-handler": "../src/wasi-http-outgoing-handler.js",
   "wasi:config/store": "../src/wasi-config-store.js",
@@ -34,22 +35,29 @@ if (!existsSync(component)) {
   process.exit(1);
 }
 const jcoPackage = join(root, "node_modules/@bytecodealliance/jco/package.json");
-const jco = join(dirname(jcoPackage), JSON.parse(readFileSync(jcoPackage, "utf8")).bin.jco);
+const { version: jcoVersion, bin } = JSON.parse(readFileSync(jcoPackage, "utf8"));
+const bytes = readFileSync(component);
+const sha256 = createHash("sha256").update(bytes).digest("hex");
+
+// Up to date already: the same component, jco and maps (`npm test` runs this first).
+if (!process.argv.includes("--force")) {
+  try {
+    const built = JSON.parse(readFileSync(join(out, "manifest.json"), "utf8"));
+    if (built.sha256 === sha256 && built.jco === jcoVersion && JSON.stringify(built.maps) === JSON.stringify(MAPS)) {
+      console.log(`generated/ is up to date (${component}, sha256 ${sha256.slice(0, 16)}…)`);
+      process.exit(0);
+    }
+  } catch {
+    // Not built yet.
+  }
+}
+
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
-const args = [jco, "transpile", component, "--out-dir", out, "--name", "plugin", "--instantiation", "sync", "--quiet"];
-for (const [iface, module] of Object.entries(MAPS)) {
-  args.push("--map", `${iface}=${module}`);
-}
+const args = [join(dirname(jcoPackage), bin.jco), "transpile", component, "--out-dir", out, "--name", "plugin", "--instantiation", "sync", "--quiet"];
+for (const [iface, module] of Object.entries(MAPS)) args.push("--map", `${iface}=${module}`);
 execFileSync(process.execPath, args, { stdio: "inherit" });
 
-const bytes = readFileSync(component);
-const manifest = {
-  component,
-  sha256: createHash("sha256").update(bytes).digest("hex"),
-  bytes: bytes.length,
-  jco: JSON.parse(readFileSync(jcoPackage, "utf8")).version,
-  maps: MAPS,
-};
+const manifest = { component, sha256, bytes: bytes.length, jco: jcoVersion, maps: MAPS };
 writeFileSync(join(out, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
-console.log(`transpiled ${component} (sha256 ${manifest.sha256.slice(0, 16)}…) into ${out}`);
+console.log(`transpiled ${component} (sha256 ${sha256.slice(0, 16)}…) into ${out}`);

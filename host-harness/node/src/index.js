@@ -352,11 +352,18 @@ class Plugin {
 
   /** The next events of `stream` after `checkpoint` (null for a first run). */
   collect(stream, checkpoint = null, options = {}) {
+    const u32 = (value, name) => {
+      if (value === undefined || value === null) return undefined;
+      if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) throw new TypeError(`${name} must be an integer from 0 to 4294967295`);
+      return value;
+    };
+    if (checkpoint !== null && checkpoint !== undefined && typeof checkpoint !== "string") throw new TypeError("checkpoint must be a string or null");
+    if (options.since !== undefined && options.since !== null && typeof options.since !== "string") throw new TypeError("since must be an ISO-8601 string");
     const opts = {
-      maxEvents: options.maxEvents ?? 1000,
+      maxEvents: u32(options.maxEvents, "maxEvents") ?? 1000,
       since: options.since ?? undefined,
-      settleSeconds: options.settleSeconds ?? undefined,
-      revisitSeconds: options.revisitSeconds ?? undefined,
+      settleSeconds: u32(options.settleSeconds, "settleSeconds"),
+      revisitSeconds: u32(options.revisitSeconds, "revisitSeconds"),
     };
     return this.#call((root) => root.collection.collect(String(stream), checkpoint ?? undefined, opts));
   }

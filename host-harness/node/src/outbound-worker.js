@@ -4,9 +4,10 @@
 // on response bodies.
 //
 // Nothing here decides what may go out: the policy runs on the main thread (src/policy.js) before
-// any call reaches this module, and the credential arrives here only inside an allowed request's
-// header list. The guest never sees this module; it sees futures, pollables and streams the shim
-// hands out for the ids returned here.
+// any request reaches this module. Each plugin registers its credential here once (`configure`);
+// it is added as `Authorization: ApiToken …` to that plugin's requests, which are all to its
+// console (the only origin the policy lets through). The guest never sees this module; it sees
+// futures, pollables and streams the shim hands out for the ids returned here.
 
 import * as http from "node:http";
 import * as https from "node:https";
@@ -18,7 +19,7 @@ import { codedError, errorCode, toErrorCode } from "./error-codes.js";
 /** @param {import("@bytecodealliance/preview2-shim/io-worker").WorkerExtensionContext} ctx */
 export default function create(ctx) {
   const agents = new Map(); // agent key -> http(s).Agent
-  const bodies = new Map(); // output stream id -> request body state
+  const bodies = new Map(); // body id -> request body state
   const exchanges = new Map(); // exchange id -> { req, res, body }
   const sinks = new Map(); // key -> { chunks, size, cap }
   const tenants = new Map(); // plugin key -> { token, caPem }: registered once per plugin
@@ -55,10 +56,24 @@ export default function create(ctx) {
     return agent;
   }
 
-  /** A request body: collected in memory up to `cap` bytes (the plugin's bodies are small JSON). */
-  function createBody(cap) {
-    const state = { chunks: [], size: 0, cap, done: false, error: null, settle: null };
+  let nextBody = 0;
+
+  /**
+   * A request body: collected in memory up to `cap` bytes (the plugin's bodies are small JSON).
+   * Its output stream is made only when the guest asks to write (a GET never does).
+   */
+  function createBody(cap, withStream) {
+    const state = { chunks: [], size: 0, cap, done: false, error: null, settle: null, streamId: null };
     state.settled = new Promise((resolve) => (state.settle = resolve));
+    const id = ++nextBody;
+    bodies.set(id, state);
+    return withStream ? { bodyId: id, streamId: bodyStream(id) } : { bodyId: id, streamId: null };
+  }
+
+  function bodyStream(id) {
+    const state = bodies.get(id);
+    if (!state) throw { tag: "internal-error", val: "unknown request body" };
+    if (state.streamId !== null) throw { tag: "internal-error", val: "the body's stream was already taken" };
     const writable = new Writable({
       highWaterMark: 64 * 1024,
       write(chunk, _encoding, callback) {
@@ -75,26 +90,38 @@ export default function create(ctx) {
         callback();
       },
     });
-    const id = ctx.createWritableStream(writable);
-    bodies.set(id, state);
-    return id;
+    state.streamId = ctx.createWritableStream(writable);
+    return state.streamId;
+  }
+
+  /** A body is forgotten once the guest closed it (finish or drop) and its exchange is over (or never began). */
+  function maybeDrop(id, state) {
+    if (state.closed && (state.exchangeOver || !state.sent)) bodies.delete(id);
   }
 
   function finishBody(id) {
     const state = bodies.get(id);
     if (!state) throw { tag: "internal-error", val: "unknown request body" };
-    if (state.error) throw state.error;
-    if (state.done) throw { tag: "internal-error", val: "the request body was already finished" };
+    if (state.closed) throw { tag: "internal-error", val: "the request body was already finished" };
+    state.closed = true;
+    if (state.error) {
+      maybeDrop(id, state);
+      throw state.error;
+    }
     state.done = true;
     state.settle();
+    if (state.exchangeOver) maybeDrop(id, state);
   }
 
   function abortBody(id) {
     const state = bodies.get(id);
-    if (state && !state.done && !state.error) {
+    if (!state || state.closed) return;
+    state.closed = true;
+    if (!state.done && !state.error) {
       state.error = { tag: "internal-error", val: "the request body was dropped before it was finished" };
       state.settle();
     }
+    maybeDrop(id, state);
   }
 
   /**
@@ -104,16 +131,26 @@ export default function create(ctx) {
   function send(request) {
     const exchangeId = ++nextExchange;
     let bodyId = request.bodyId;
-    if (bodyId == null && request.bodyTaken) bodyId = createBody(request.maxRequestBytes);
+    if (bodyId == null && request.bodyTaken) bodyId = createBody(request.maxRequestBytes, false).bodyId;
     const state = bodyId == null ? null : bodies.get(bodyId);
-    if (state) state.cap = Math.min(state.cap, request.maxRequestBytes);
+    if (state) {
+      state.cap = Math.min(state.cap, request.maxRequestBytes);
+      state.sent = true;
+    }
     const exchange = { req: null, res: null, body: null, done: false };
     exchanges.set(exchangeId, exchange);
     const promise = run(request, state, exchange).catch((error) => {
       exchanges.delete(exchangeId);
       throw error?.tag ? error : toErrorCode(error);
     });
-    if (bodyId != null) promise.finally(() => bodies.delete(bodyId)).catch(() => {});
+    if (state) {
+      promise
+        .finally(() => {
+          state.exchangeOver = true;
+          maybeDrop(bodyId, state);
+        })
+        .catch(() => {});
+    }
     return { futureId: ctx.createFuture(promise), exchangeId, bodyId };
   }
 
@@ -303,7 +340,7 @@ export default function create(ctx) {
     return { ...ctx.resourceCounts(), bodies: bodies.size, exchanges: exchanges.size, agents: agents.size, sockets };
   }
 
-  const operations = { configure, forget, createBody, finishBody, abortBody, send, release, sink, takeSink, emptyInput, stats };
+  const operations = { configure, forget, createBody, bodyStream, finishBody, abortBody, send, release, sink, takeSink, emptyInput, stats };
   return (operation, args) => {
     const fn = operations[operation];
     if (!fn) throw new Error(`unknown outbound operation ${operation}`);

@@ -30,6 +30,11 @@ export function createImport(host) {
       if (call.outbound.length >= host.limits.maxRequests) {
         deny(`the call already sent its ${host.limits.maxRequests} requests`);
       }
+      const declared = parts.headers.find(([name]) => name === "content-length");
+      if (declared && !(Number(declared[1]) <= host.limits.maxRequestBytes)) {
+        deny(`the request body is over the ${host.limits.maxRequestBytes}-byte cap`);
+      }
+      // Only the console's origin passes, so the credential the IO worker adds goes to it alone.
       const decision = decide(host.policy, { scheme: parts.scheme, authority: parts.authority });
       if (!decision.ok) deny(decision.reason);
       // The guest cannot build such fields (Fields refuses them); checked again all the same.

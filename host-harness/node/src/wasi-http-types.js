@@ -154,17 +154,21 @@ export class OutgoingBody {
   #finished = false;
 
   write() {
-    if (this.#writeTaken) throw undefined;
+    if (this.#writeTaken || this.#finished) throw undefined;
     this.#writeTaken = true;
-    if (this.#id === null) this.#id = worker("createBody", activeRequestCap);
-    return outputStreamCreate(this.#id);
+    if (this.#id === null) {
+      const { bodyId, streamId } = worker("createBody", activeRequestCap, true);
+      this.#id = bodyId;
+      return outputStreamCreate(streamId);
+    }
+    return outputStreamCreate(worker("bodyStream", this.#id));
   }
 
   static finish(body, trailers) {
     if (trailers !== undefined) throw { tag: "internal-error", val: "request trailers are not supported" };
     if (body.#finished) throw { tag: "internal-error", val: "the body was already finished" };
     body.#finished = true;
-    if (body.#id === null) body.#id = worker("createBody", activeRequestCap);
+    if (body.#id === null) body.#id = worker("createBody", activeRequestCap, false).bodyId;
     try {
       worker("finishBody", body.#id);
     } catch (error) {

@@ -1,8 +1,10 @@
-//! The same component in the Python host (`host-harness/python`, wasmtime-py from PyPI, pinned):
-//! its own test suite against a simulator started here, and a conformance run that sends one
-//! list of calls through the Rust host and the Python host and compares the answers.
+//! The same component in the other-language hosts: Python (`host-harness/python`, wasmtime-py
+//! from PyPI) and Node (`host-harness/node`, jco + preview2-shim from npm), both pinned. Each runs
+//! its own test suite against a simulator started here, and a conformance run sends one list of
+//! calls through the Rust, Python and Node hosts and compares the answers.
 //!
-//! Python and pip are part of the machine; a missing runtime fails here, it is never skipped.
+//! Python, pip, Node and npm are part of the machine; a missing runtime fails here, it is never
+//! skipped.
 
 mod support;
 
@@ -15,6 +17,7 @@ use std::sync::OnceLock;
 use support::*;
 
 const PYTHON_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/host-harness/python");
+const NODE_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/host-harness/node");
 
 /// A virtual environment with the pinned requirements, made once per test run.
 fn python() -> &'static Path {
@@ -38,18 +41,56 @@ fn python() -> &'static Path {
     })
 }
 
-/// The environment the Python side reads: the component, the simulator, its tokens.
-fn python_command(sim: &Simulator, args: &[&str]) -> Command {
+/// The Node package installed from its lockfile (`npm ci`) and the component transpiled with
+/// jco, once per test run; returns the `node` to run it with.
+fn node() -> &'static str {
+    static BUILT: OnceLock<()> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        for args in [&["ci", "--no-audit", "--no-fund", "--loglevel=error"][..], &["run", "build", "--silent"]] {
+            let status = Command::new("npm")
+                .args(args)
+                .current_dir(NODE_DIR)
+                .env("S1_PLUGIN_WASM", plugin_artifacts::PLUGIN_WASM)
+                .status()
+                .expect("npm is required for the Node host's tests");
+            assert!(status.success(), "npm {} failed in {NODE_DIR}", args.join(" "));
+        }
+    });
+    "node"
+}
+
+/// A host's command with the environment its tests read: the component, the simulator (plain
+/// http, and https with its CA), its tokens.
+fn host_command(program: &str, dir: &str, sim: &Simulator, args: &[&str]) -> Command {
     let tokens = json!({"admin": tokens::ADMIN, "viewer": tokens::VIEWER, "expired": tokens::EXPIRED, "unknown": tokens::UNKNOWN});
-    let mut command = Command::new(python());
+    let mut command = Command::new(program);
     command
         .args(args)
-        .current_dir(PYTHON_DIR)
+        .current_dir(dir)
         .env("PYTHONPATH", PYTHON_DIR)
         .env("S1_PLUGIN_WASM", plugin_artifacts::PLUGIN_WASM)
         .env("S1_SIM_URL", sim.base_url())
+        .env("S1_SIM_HTTPS_URL", sim.https_url())
+        .env("S1_SIM_CA", sim.ca_pem())
         .env("S1_SIM_TOKENS", tokens.to_string());
     command
+}
+
+fn python_command(sim: &Simulator, args: &[&str]) -> Command {
+    host_command(python().to_str().unwrap(), PYTHON_DIR, sim, args)
+}
+
+fn node_command(sim: &Simulator, args: &[&str]) -> Command {
+    host_command(node(), NODE_DIR, sim, args)
+}
+
+/// Runs `command` with `calls` on stdin and reads its JSON answers from stdout.
+fn answers(mut command: Command, calls: &[Value]) -> Vec<Value> {
+    let mut child = command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), serde_json::to_string(calls).unwrap().as_bytes()).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    serde_json::from_slice(&output.stdout).unwrap()
 }
 
 #[test]
@@ -59,6 +100,18 @@ fn the_python_host_passes_its_own_suite() {
     let report = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "the Python host's suite failed:\n{report}");
     assert!(report.contains("OK") && report.contains("Ran "), "{report}");
+}
+
+#[test]
+fn the_node_host_passes_its_own_suite() {
+    let sim = simulator();
+    let output = node_command(&sim, &["--test", "--test-reporter=tap", "test/"]).output().expect("run the Node suite");
+    let report = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(output.status.success(), "the Node host's suite failed:\n{report}{}", String::from_utf8_lossy(&output.stderr));
+    // Nothing skipped: the https test runs against the simulator's TLS port with its CA.
+    let count = |what: &str| report.lines().find_map(|l| l.strip_prefix(&format!("# {what} "))?.trim().parse::<u32>().ok());
+    assert_eq!((count("fail"), count("skipped")), (Some(0), Some(0)), "{report}");
+    assert!(count("pass") > Some(0), "{report}");
 }
 
 /// One call of the conformance list: an export of the component, under one token.
@@ -115,7 +168,7 @@ fn wit_value(value: impl serde::Serialize) -> Value {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_rust_and_python_hosts_answer_alike() {
+async fn the_rust_python_and_node_hosts_answer_alike() {
     let sim = simulator();
     let agent = world(&sim).agents[0].id.to_string();
     let mut calls = vec![call("describe", tokens::ADMIN)];
@@ -135,18 +188,27 @@ async fn the_rust_and_python_hosts_answer_alike() {
         json!({"export": "check", "token": tokens::ADMIN, "allow_loopback_http": false}),
     ]);
 
-    let mut python =
-        python_command(&sim, &["conformance.py"]).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-    std::io::Write::write_all(python.stdin.as_mut().unwrap(), serde_json::to_string(&calls).unwrap().as_bytes()).unwrap();
-    let output = python.wait_with_output().unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    let from_python: Vec<Value> = serde_json::from_slice(&output.stdout).unwrap();
+    let from_python = answers(python_command(&sim, &["conformance.py"]), &calls);
+    let from_node = answers(node_command(&sim, &["conformance.mjs"]), &calls);
 
+    // The Python host hands the token over through `wasi:config` (wasmtime-py has no request
+    // hook); Node, like the Rust host by default, adds it to requests itself. The plugin knows a
+    // little more when it holds the token (an expired one is `token-expired`, not just rejected),
+    // so each host is compared with the Rust host delivering the token the same way.
+    for (delivery, from_other, host) in [(Delivery::ConfigStore, from_python, "Python"), (Delivery::HostHeader, from_node, "Node")] {
+        let from_rust = rust_answers(&sim, &calls, delivery).await;
+        assert_eq!(from_rust.len(), from_other.len());
+        for (i, (rust, other)) in from_rust.into_iter().zip(from_other).enumerate() {
+            assert_eq!(normalised(rust), normalised(other), "{host}, call {i}: {}", calls[i]);
+        }
+    }
+}
+
+/// The answers of the Rust host to `calls`, the token delivered as `delivery`.
+async fn rust_answers(sim: &Simulator, calls: &[Value], delivery: Delivery) -> Vec<Value> {
     let mut from_rust = Vec::new();
-    for c in &calls {
-        // The Python host hands the token over through `wasi:config` (it has no request hook), so
-        // the Rust host does the same here: both plugins then know the same things.
-        let credential = Credential::new(c["token"].as_str().unwrap(), Delivery::ConfigStore).unwrap();
+    for c in calls {
+        let credential = Credential::new(c["token"].as_str().unwrap(), delivery).unwrap();
         let mut conn = Connection::new(&sim.base_url(), Some(credential)).unwrap();
         conn.policy.allow_loopback_http = c.get("allow_loopback_http").and_then(Value::as_bool).unwrap_or(true);
         let answer = match c["export"].as_str().unwrap() {
@@ -169,8 +231,5 @@ async fn the_rust_and_python_hosts_answer_alike() {
             Err(e) => json!({"error": host_harness::wit_json::plugin_error(&e)}),
         });
     }
-    assert_eq!(from_rust.len(), from_python.len());
-    for (i, (rust, python)) in from_rust.into_iter().zip(from_python).enumerate() {
-        assert_eq!(normalised(rust), normalised(python), "call {i}: {}", calls[i]);
-    }
+    from_rust
 }
