@@ -120,6 +120,7 @@ mod routes;
 mod seed;
 mod seed_security;
 mod sites;
+mod spec;
 mod state;
 mod system;
 mod threat_actions;
@@ -266,6 +267,7 @@ impl Simulator {
             response_delay: options.response_delay,
             truth,
             faults: options.faults.map(|(seed, rate)| Arc::new(faults::Faults::new(seed, rate))),
+            spec_violations: Arc::default(),
         };
         let bind = |port: u16| -> anyhow::Result<std::net::TcpListener> {
             let listener =
@@ -353,6 +355,12 @@ impl Simulator {
     /// Every request served, in order.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.state.log.entries()
+    }
+
+    /// What the simulator refused because SentinelOne's v2.1 specification does not declare it
+    /// (an operation, a query parameter, a body key), in order; each was answered with a 400.
+    pub fn spec_violations(&self) -> Vec<String> {
+        self.state.spec_violations.entries()
     }
 
     pub fn clear_requests(&self) {

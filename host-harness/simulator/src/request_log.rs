@@ -24,7 +24,7 @@ use std::sync::Mutex;
 const REDACTED: &str = "<redacted>";
 const SECRET_KEYS: [&str; 6] = ["apitoken", "token", "password", "apikey", "secret", "authorization"];
 /// Bodies above this are refused with a 400 (the console's own limits are not documented).
-const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct RecordedRequest {

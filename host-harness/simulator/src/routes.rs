@@ -72,6 +72,7 @@ pub fn router(state: AppState) -> Router {
         .route(&p("remote-scripts/fetch-files"), post(scripts::fetch_files))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), super::spec::check))
         .layer(axum::middleware::from_fn_with_state(state.clone(), super::faults::inject))
         .layer(axum::middleware::from_fn_with_state(state.clone(), scan_truth))
         .layer(axum::middleware::from_fn_with_state(state.clone(), request_log::record))

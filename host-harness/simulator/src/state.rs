@@ -17,6 +17,8 @@ pub struct AppState {
     pub truth: Option<Arc<Mutex<super::truth::Truth>>>,
     /// Injected failures, when asked for (see [`super::faults`]).
     pub faults: Option<Arc<super::faults::Faults>>,
+    /// Requests refused for what the v2.1 specification does not declare (see [`super::spec`]).
+    pub spec_violations: Arc<super::spec::Violations>,
 }
 
 impl AppState {

@@ -93,7 +93,28 @@ fn limit_above_1000_or_malformed_values_are_validation_errors() {
     assert_error(&get(&sim, "agents?sortBy=colour", tokens::ADMIN), 400, 4000010);
     assert_error(&get(&sim, "agents?skip=1001", tokens::ADMIN), 400, 4000010);
     assert_error(&get(&sim, "accounts?limit=1001", tokens::ADMIN), 400, 4000010);
-    assert_eq!(get(&sim, "agents?limit=1000&someUnknownParam=1", tokens::ADMIN).status, 200);
+}
+
+#[test]
+fn a_query_parameter_or_body_key_the_specification_does_not_declare_is_a_400_and_a_violation() {
+    let sim = start(20);
+    assert_error(&get(&sim, "agents?limit=1000&someUnknownParam=1", tokens::ADMIN), 400, 4000010);
+    let body = json!({"filter": {"ids": ["1"], "sortBy": "id"}, "data": {"analystVerdict": "true_positive"}});
+    assert_error(&post(&sim, "cloud-detection/alerts/analyst-verdict", Some(tokens::ADMIN), &body), 400, 4000010);
+    assert_eq!(
+        sim.spec_violations(),
+        [
+            "query parameter `someUnknownParam` is not declared for GET /agents",
+            "body key `filter.sortBy` is not declared for POST /cloud-detection/alerts/analyst-verdict"
+        ]
+    );
+}
+
+#[test]
+fn an_unauthenticated_request_is_a_401_before_any_shape_check() {
+    let sim = start(20);
+    assert_error(&get(&sim, "agents?someUnknownParam=1", tokens::UNKNOWN), 401, 4010010);
+    assert!(sim.spec_violations().is_empty());
 }
 
 #[test]
@@ -613,8 +634,7 @@ fn empty_threat_action_filter_acts_on_every_threat_in_scope() {
 #[test]
 fn viewer_gets_403_on_threat_and_alert_actions_but_can_read() {
     let sim = start(50);
-    let body =
-        json!({"data": {"incidentStatus": "resolved", "analystVerdict": "undefined", "text": "x", "externalTicketId": "x"}, "filter": {}});
+    let body = json!({"data": {}, "filter": {}});
     for path in [
         "threats/mitigate/kill",
         "threats/analyst-verdict",

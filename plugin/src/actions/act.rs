@@ -31,6 +31,8 @@ pub enum Count {
 pub enum Body {
     /// `{"filter": {...}, "data": {...}}`: agent, threat and alert actions.
     FilterData,
+    /// `{"filter": {...}}`: actions whose body declares no `data` (moving agents into a group).
+    Filter,
     /// `{"data": {"ids": [...], ...}}`: deleting blocklist entries and exclusions (ids only).
     DataIds,
 }
@@ -138,6 +140,7 @@ pub fn run(
     let mut data = to_data(&params, fields);
     let body = match target.body {
         Body::FilterData => json!({ "filter": filter, "data": data }),
+        Body::Filter => json!({ "filter": filter }),
         Body::DataIds => {
             data.insert("ids".to_owned(), json!(ids));
             json!({ "data": data })

@@ -178,8 +178,11 @@ const ALERT_FILTERS: &[Param] = &[
     ts("createdAt__gte"),
     ts("createdAt__lt"),
     ts("createdAt__lte"),
-    Param::query("sortBy", Kind::Choice(&["alertInfoCreatedAt", "id"]), "Sort field."),
 ];
+
+/// Listing only: an action's filter selects alerts, and `sortBy` selects none (the spec's action
+/// filters do not declare it).
+const ALERT_SORT: &[Param] = &[Param::query("sortBy", Kind::Choice(&["alertInfoCreatedAt", "id"]), "Sort field.")];
 
 pub const ALERTS: Target = Target {
     id_at: "/alertInfo/alertId",
@@ -222,7 +225,7 @@ pub const ALERT_ACTIONS: &[Action] = &[
         "List cloud-detection alerts",
         "STAR and custom-rule alerts; the id is alertInfo.alertId.",
         "cloud-detection/alerts",
-        &[ALERT_FILTERS, LIST_CONTROLS],
+        &[ALERT_FILTERS, ALERT_SORT, LIST_CONTROLS],
     )
     .example(r#"{"incidentStatus": ["UNRESOLVED"], "severity": ["High", "Critical"]}"#),
     act(

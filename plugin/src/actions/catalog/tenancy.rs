@@ -1,6 +1,6 @@
 //! Tenancy: accounts → sites → groups, and moving agents between groups.
 
-use super::super::act::{Count, Target};
+use super::super::act::{Body, Count, Target};
 use super::super::params::{Kind, Param};
 use super::{LIST_CONTROLS, ONE_ID, list, row};
 use crate::actions::{Action, Op, Role, Scope};
@@ -95,9 +95,13 @@ pub const ACTIONS: &[Action] = &[
         "Move agents to a group",
         "Move agents into a group of their site (PUT groups/{id}/move-agents); agents of other sites stay where they are, which the output reports.",
         &[MOVE_TO_GROUP],
-        Op::Act { method: Method::Put, path: "groups/{groupId}/move-agents", target: &super::AGENTS },
+        Op::Act { method: Method::Put, path: "groups/{groupId}/move-agents", target: &MOVED_AGENTS },
     )
     .role(Role::It)
     .scope(Scope::Ids { field: "groupId", of: &GROUPS })
     .example(r#"{"groupId": "1834780238610855646", "ids": ["1834780238610855700", "1834780238610855701"]}"#),
 ];
+
+/// Agents as `PUT groups/{id}/move-agents` takes them: a filter, and no `data` (the spec declares
+/// none).
+const MOVED_AGENTS: Target = Target { body: Body::Filter, ..super::AGENTS };
