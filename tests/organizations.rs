@@ -78,6 +78,14 @@ async fn sites_list_reads_the_nested_sites_shape_to_its_empty_string_end_marker(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sites_list_keeps_the_tenants_licence_totals() {
+    let sim = simulator();
+    let output = invoke_ok(&connect(&sim, tokens::ADMIN), "sites.list", r#"{"limit": 3}"#).await;
+    let total: usize = world(&sim).sites.iter().map(|s| s.total_licenses).sum();
+    assert_eq!(output["allSites"]["totalLicenses"].as_u64(), Some(total as u64), "{output}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn groups_list_pages_at_its_300_cap_to_the_null_string_end_marker() {
     let sim = simulator();
     let conn = connect(&sim, tokens::ADMIN);

@@ -72,6 +72,8 @@ async fn an_unfinished_dv_query_can_be_cancelled_by_its_id() {
     let conn = connect(&sim, tokens::ADMIN);
     let pending = invoke_ok(&conn, "dv.query", &dv_input("EventType = \"DNS Resolved\"", json!({"waitSeconds": 5}))).await;
     assert_eq!(pending["finished"], false);
+    // What SentinelOne reports about the query stays in the output.
+    assert!(pending["queryModeInfo"]["mode"].is_string() && pending["progressStatus"].is_number(), "{pending}");
     let query_id = pending["queryId"].as_str().unwrap();
     let cancelled = invoke_ok(&conn, "dv.cancel", &json!({"queryId": query_id}).to_string()).await;
     assert_eq!(cancelled, json!({"success": true}));
@@ -106,4 +108,14 @@ async fn powerquery_groups_come_back_as_rows_keyed_by_column() {
     }
     assert!(!statuses(&sim, "dv/events/pq-ping").is_empty(), "the query was pinged until it finished");
     assert!(sim.requests().iter().all(|r| r.status == 200));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn powerquery_output_keeps_the_consoles_external_id_status_and_progress() {
+    let sim = simulator();
+    let input = dv_input("event.type = \"Process Creation\" | group count() by endpoint.name", json!({}));
+    let output = invoke_ok(&connect(&sim, tokens::ADMIN), "powerquery.run", &input).await;
+    let query_id = output["queryId"].as_str().unwrap();
+    assert_eq!(output["externalId"], format!("ext-{query_id}"), "{output}");
+    assert_eq!((&output["status"], &output["progress"]), (&json!("FINISHED"), &json!(100)), "{output}");
 }

@@ -64,12 +64,10 @@ fn inputs(schema: &Value) -> Vec<Value> {
             inputs.push(input);
         }
     }
-    for input in &mut inputs {
-        // No action here waits for a query or a script: the requests are what is checked.
-        for wait in ["waitSeconds"] {
-            if input.get(wait).is_some() || properties.contains_key(wait) {
-                input[wait] = json!(0);
-            }
+    // Wait as little as the action allows: the requests are what is checked, not the results.
+    if let Some(shortest) = properties.get("waitSeconds").and_then(|w| w.get("minimum")) {
+        for input in &mut inputs {
+            input["waitSeconds"] = shortest.clone();
         }
     }
     inputs

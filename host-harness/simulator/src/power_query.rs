@@ -199,6 +199,8 @@ fn answer(query_id: &str, run: &QueryRun<PqTable>, timing: &Timing) -> Result<Va
     };
     Ok(json!({"data": {
         "queryId": query_id,
+        // The console's own name for the query in its event store, reported beside the id.
+        "externalId": format!("ext-{query_id}"),
         "status": status,
         "progress": progress,
         "columns": table.columns,
