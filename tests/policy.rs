@@ -161,3 +161,13 @@ async fn hash_verdict_reports_the_threat_confidence() {
     assert_eq!(output["verdict"], "malicious");
     assert_eq!(sim.requests()[0].path, format!("/web/api/v2.1/hashes/{}/verdict", threat.threat_info.sha1));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hash_reputation_ranks_a_malicious_hash_as_malicious() {
+    let sim = simulator();
+    let threat = world(&sim).threats.into_iter().find(|t| t.threat_info.confidence_level == "malicious").unwrap();
+    let output =
+        invoke_ok(&connect(&sim, tokens::VIEWER), "hashes.reputation", &json!({"hash": threat.threat_info.sha1}).to_string()).await;
+    assert_eq!(output["rank"], "9");
+    assert_eq!(sim.requests()[0].path, format!("/web/api/v2.1/hashes/{}/reputation", threat.threat_info.sha1));
+}

@@ -10,8 +10,6 @@ async fn readme_catalog_matches_describe() {
     let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
     let current = splice_catalog(&readme, &generated).expect("the README has the catalog markers");
     if let Some(diff) = first_difference(&readme, &current) {
-        panic!(
-            "README catalog is stale ({diff});\nregenerate it with `cargo run -p host-harness --bin s1-harness -- catalog --write README.md`"
-        );
+        panic!("README catalog is stale ({diff});\nregenerate it with `cargo run -q -p s1-harness -- catalog --write README.md`");
     }
 }

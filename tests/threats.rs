@@ -72,6 +72,51 @@ async fn a_note_added_to_a_threat_is_listed_in_its_notes() {
     assert!(notes["items"].as_array().unwrap().iter().any(|n| n["text"] == "Escalated to tier 2"));
 }
 
+/// Adds a note to threat `id` and returns the note's id.
+async fn added_note(conn: &host_harness::Connection, id: &str, text: &str) -> String {
+    invoke_ok(conn, "threats.add-note", &json!({"ids": [id], "text": text}).to_string()).await;
+    let notes = invoke_ok(conn, "threats.notes", &json!({"id": id}).to_string()).await;
+    let note = notes["items"].as_array().unwrap().iter().find(|n| n["text"] == text).unwrap();
+    note["id"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_note_edited_on_a_threat_shows_its_new_text_and_is_marked_edited() {
+    let sim = simulator();
+    let conn = connect(&sim, tokens::SOC);
+    let id = world(&sim).threats[7].id.to_string();
+    let note = added_note(&conn, &id, "Escalated to tier 2").await;
+    let edited =
+        invoke_ok(&conn, "threats.update-note", &json!({"id": id, "noteId": note, "text": "Escalated to tier 3"}).to_string()).await;
+    assert_eq!((&edited["text"], &edited["edited"]), (&json!("Escalated to tier 3"), &json!(true)), "{edited}");
+    let put = sim.requests().into_iter().find(|r| r.method == "PUT").unwrap();
+    assert_eq!(put.path, format!("/web/api/v2.1/threats/{id}/notes/{note}"));
+    assert_eq!(put.body, Some(json!({"data": {"text": "Escalated to tier 3"}})));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deleted_note_is_gone_from_its_threat_and_the_delete_has_no_body() {
+    let sim = simulator();
+    let conn = connect(&sim, tokens::SOC);
+    let id = world(&sim).threats[7].id.to_string();
+    let note = added_note(&conn, &id, "Wrong threat").await;
+    let output = invoke_ok(&conn, "threats.delete-note", &json!({"id": id, "noteId": note}).to_string()).await;
+    assert_eq!(output, json!({"success": true}));
+    let delete = sim.requests().into_iter().find(|r| r.method == "DELETE").unwrap();
+    assert_eq!((delete.path, delete.body), (format!("/web/api/v2.1/threats/{id}/notes/{note}"), None));
+    let notes = invoke_ok(&conn, "threats.notes", &json!({"id": id}).to_string()).await;
+    assert!(notes["items"].as_array().unwrap().iter().all(|n| n["id"] != note.as_str()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_viewer_cannot_delete_a_note() {
+    let sim = simulator();
+    let id = world(&sim).threats[7].id.to_string();
+    let note = added_note(&connect(&sim, tokens::SOC), &id, "Keep me").await;
+    let error = invoke_err(&connect(&sim, tokens::VIEWER), "threats.delete-note", &json!({"id": id, "noteId": note}).to_string()).await;
+    assert!(matches!(error, PluginError::Forbidden(_)), "{error:?}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn activities_list_filters_by_type_and_time_as_sentinelone_does() {
     let sim = simulator();

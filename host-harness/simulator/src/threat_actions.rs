@@ -1,10 +1,11 @@
-//! The per-threat sub-resources (`GET threats/{id}/notes`, `GET threats/{id}/timeline`) and what
+//! The per-threat sub-resources (`GET threats/{id}/notes`, `PUT|DELETE threats/{id}/notes/{note_id}`,
+//! `GET threats/{id}/timeline`) and what
 //! every action body shares (`{"filter": {...}, "data": {...}}`, see [`action_body`]). The threat
 //! and alert actions themselves are rows of [`super::filter_actions::FILTER_ACTIONS`].
 
 use super::auth::Caller;
 use super::errors::ApiError;
-use super::model::{Id, World};
+use super::model::{Id, Role, World};
 use super::paging::{EndMarker, Keyed, Listing, PageRequest, SortKey};
 use super::query::{Params, parse_id};
 use super::state::AppState;
@@ -92,6 +93,48 @@ pub async fn notes(
         })
         .collect();
     Ok(Json(page_request.envelope(keyed)))
+}
+
+/// The note `note` of the threat in the path, within the caller's scope: its index in the world.
+fn note_in_path(world: &mut World, caller: &Caller, ids: Result<Path<(String, String)>, PathRejection>) -> Result<usize, ApiError> {
+    let (threat, note) = ids.map(|Path(ids)| ids).unwrap_or_default();
+    let threat_id = threat_in_path(world, caller, Ok(Path(threat)))?;
+    parse_id(&note)
+        .and_then(|note| world.threat_notes.iter().position(|n| n.id == note && n.threat_id == threat_id))
+        .ok_or_else(|| ApiError::not_found(format!("Threat note {note} not found")))
+}
+
+/// `PUT threats/{threat_id}/notes/{note_id}` `{"data": {"text"}}` → the note, edited.
+pub async fn update_note(
+    State(state): State<AppState>,
+    caller: Caller,
+    ids: Result<Path<(String, String)>, PathRejection>,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(Role::Soc)?;
+    let body: Value = serde_json::from_slice(&body).map_err(|_| ApiError::validation("body must be a JSON object"))?;
+    let text = data_text(&body["data"], "text", None)?;
+    if text.trim().chars().count() < 2 {
+        return Err(ApiError::validation("data.text must hold at least 2 characters"));
+    }
+    let mut world = state.world();
+    let i = note_in_path(&mut world, &caller, ids)?;
+    let note = &mut world.threat_notes[i];
+    (note.text, note.updated_at, note.edited) = (text, super::clock::Timestamp::now(), true);
+    Ok(Json(json!({"data": note})))
+}
+
+/// `DELETE threats/{threat_id}/notes/{note_id}` → `{"data": {"success": true}}`.
+pub async fn delete_note(
+    State(state): State<AppState>,
+    caller: Caller,
+    ids: Result<Path<(String, String)>, PathRejection>,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(Role::Soc)?;
+    let mut world = state.world();
+    let i = note_in_path(&mut world, &caller, ids)?;
+    world.threat_notes.remove(i);
+    Ok(Json(json!({"data": {"success": true}})))
 }
 
 pub async fn timeline(

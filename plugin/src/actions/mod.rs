@@ -190,9 +190,11 @@ pub fn invoke(client: &Client, name: &str, input: &str) -> Result<Output, Error>
             listing(client, &fill_path(path, &fields), &query, items, bound)
         }
         Op::Send { method, path, wrap } => {
+            // A request that declares no data (deleting one object) goes without a body.
+            let declares_data = params.iter().any(|p| p.usage == params::Use::Data);
             let data = Value::Object(params::to_data(&params, &fields));
-            let body = if wrap { json!({ "data": data }) } else { data };
-            let envelope = client.call(method, &fill_path(path, &fields), &Query::new(), Some(&body))?;
+            let body = declares_data.then(|| if wrap { json!({ "data": data }) } else { data });
+            let envelope = client.call(method, &fill_path(path, &fields), &Query::new(), body.as_ref())?;
             Ok(envelope.get("data").cloned().unwrap_or_else(|| json!({})).into())
         }
         Op::Native(run) => run(client, action, &fields),

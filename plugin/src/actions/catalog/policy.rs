@@ -118,4 +118,12 @@ pub const ACTIONS: &[Action] = &[
         .example(r#"{"ids": ["1834780238610859001"], "type": "path"}"#),
     row("hashes.verdict", "Hash verdict", "SentinelOne's cloud verdict on a file hash.", &[HASH], Op::Read { path: "hashes/{hash}/verdict" })
         .example(r#"{"hash": "3395856ce81f2b7382dee72602f798b642f14140"}"#),
+    row(
+        "hashes.reputation",
+        "Hash reputation rank",
+        "SentinelOne's reputation rank for a file hash, \"0\" to \"10\" (5-10 malicious, 1-4 not, 0 unknown); older integrations read this, newer ones hashes.verdict.",
+        &[HASH],
+        Op::Read { path: "hashes/{hash}/reputation" },
+    )
+    .example(r#"{"hash": "3395856ce81f2b7382dee72602f798b642f14140"}"#),
 ];

@@ -60,6 +60,10 @@ const MITIGATION: &[Param] = &[Param::control(
 const VERDICT: &[Param] = &[Param::data("analystVerdict", Kind::Choice(ANALYST_VERDICTS), "The analyst verdict.").required()];
 const INCIDENT: &[Param] = &[Param::data("incidentStatus", Kind::Choice(INCIDENT_STATUSES), "The incident status.").required()];
 const NOTE: &[Param] = &[Param::data("text", Kind::Text, "The note.").required()];
+const ONE_NOTE: &[Param] = &[
+    Param::control("id", Kind::Id, "The threat.").required(),
+    Param::control("noteId", Kind::Id, "The note (see threats.notes).").required(),
+];
 const TICKET: &[Param] = &[Param::data("externalTicketId", Kind::Text, "The ticket id in the external system.").required()];
 
 const ADD_TO_BLOCKLIST: &[Param] = &[
@@ -140,6 +144,15 @@ pub const THREAT_ACTIONS: &[Action] = &[
         .role(Role::IncidentResponse)
         .example(r#"{"ids": ["1834780238610856001"], "password": "Zip-Pass-2026!"}"#),
     threat_list("threats.notes", "List a threat's notes", "The notes on one threat, all pages.", "threats/{id}/notes", &[ONE_ID, LIST_CONTROLS]),
+    row("threats.update-note", "Edit a note", "Replace the text of one note on a threat.", &[ONE_NOTE, NOTE], Op::Send { method: Method::Put, path: "threats/{id}/notes/{noteId}", wrap: true })
+        .role(Role::Soc)
+        .scope(ONE_THREAT)
+        .example(r#"{"id": "1834780238610856001", "noteId": "1834780238610858001", "text": "Escalated to tier 3."}"#),
+    row("threats.delete-note", "Delete a note", "Delete one note from a threat.", &[ONE_NOTE], Op::Send { method: Method::Delete, path: "threats/{id}/notes/{noteId}", wrap: true })
+        .role(Role::Soc)
+        .scope(ONE_THREAT)
+        .destructive()
+        .example(r#"{"id": "1834780238610856001", "noteId": "1834780238610858001"}"#),
     threat_list("threats.timeline", "A threat's timeline", "The activities on one threat, all pages.", "threats/{id}/timeline", &[ONE_ID, LIST_CONTROLS]),
     threat_list("threats.explore-events", "Explore a threat's events", "The process, file, network and registry events of one threat's storyline, all pages.", "threats/{id}/explore/events", &[ONE_ID, EXPLORE_EVENTS, LIST_CONTROLS]),
 ];
