@@ -4,6 +4,7 @@
 import type { CheckReport, PluginInfo } from "./generated/interfaces/sentinelone-plugin-integration.js";
 import type { OrganizationTree } from "./generated/interfaces/sentinelone-plugin-organizations.js";
 import type { Batch, StreamInfo } from "./generated/interfaces/sentinelone-plugin-collection.js";
+import type { DownloadSource, DownloadedFile } from "./generated/interfaces/sentinelone-plugin-downloads.js";
 import type { Error as WitError } from "./generated/interfaces/sentinelone-plugin-types.js";
 
 export type { Batch, CheckReport, OrganizationTree, PluginInfo, StreamInfo, WitError };
@@ -81,6 +82,8 @@ export interface Plugin {
   streams(): StreamInfo[];
   /** Throws PluginError. */
   collect(stream: string, checkpoint?: string | null, options?: CollectOptions): Batch;
+  /** A file as bytes (agent upload, cloud threat file, script result). Throws PluginError. */
+  download(source: DownloadSource): DownloadedFile;
   readonly lastCall: CallRecord | null;
   readonly config: Record<string, string>;
   readonly policy: { console: { https: boolean; host: string; port: number }; allowLoopbackHttp: boolean };

@@ -26,6 +26,7 @@ pub mod transport;
 pub mod wit_json;
 
 pub use bindings::exports::sentinelone::plugin::collection::{Batch, CollectOptions, Counts, StreamInfo};
+pub use bindings::exports::sentinelone::plugin::downloads::{AgentUpload, DownloadSource, DownloadedFile};
 pub use bindings::exports::sentinelone::plugin::integration::{
     ActionInfo, CheckReport, ConfigKey, Finding, FindingCode, Identity, IdentityKind, PluginInfo, Role, ScopeRole, Severity, TokenLifetime,
     Verdict,

@@ -15,6 +15,7 @@
 //!    plugin's logs and the record of every request it sent.
 
 use crate::bindings::exports::sentinelone::plugin::collection::{Batch, CollectOptions, StreamInfo};
+use crate::bindings::exports::sentinelone::plugin::downloads::{DownloadSource, DownloadedFile};
 use crate::bindings::exports::sentinelone::plugin::integration::{CheckReport, PluginInfo};
 use crate::bindings::exports::sentinelone::plugin::organizations::OrganizationTree;
 use crate::bindings::sentinelone::plugin::types::Error as PluginError;
@@ -377,6 +378,18 @@ impl Runtime {
             plugin.sentinelone_plugin_collection().call_collect(store, stream, checkpoint.as_deref(), options).await
         })
         .await
+    }
+
+    /// Downloads a file as bytes (an agent upload, a threat file from the cloud, a script's
+    /// results; see the `downloads` interface). Signed links on another host leave the sandbox
+    /// only when the connection's policy allows their origin (`network.allowed-origins`), and
+    /// never carry the credential; the file is bounded by the policy's response cap.
+    pub async fn download(
+        &self,
+        connection: &Connection,
+        source: &DownloadSource,
+    ) -> Result<Outcome<Result<DownloadedFile, PluginError>>, Fault> {
+        self.call(connection, async |plugin, store| plugin.sentinelone_plugin_downloads().call_download(store, source).await).await
     }
 
     /// The organisation tree.

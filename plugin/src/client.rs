@@ -144,56 +144,97 @@ impl<'a> Client<'a> {
 
     /// Sends one request and returns the raw response of a success (for the `Date` header).
     pub fn send(&self, method: Method, path: &str, query: &Query, body: Option<&Value>) -> Result<Response, Error> {
-        if path.starts_with('/') || path.contains("..") || path.contains('?') || path.contains('#') {
-            return Err(Error::Other(format!("internal: bad API path `{path}`")));
-        }
-        let mut path_and_query = format!("{API_PREFIX}{path}");
+        let mut path_and_query = api_path(path)?;
         if !query.0.is_empty() {
             path_and_query.push('?');
             path_and_query.push_str(&query.encode());
         }
-        let mut headers = vec![
-            ("accept".to_owned(), "application/json".to_owned()),
-            ("user-agent".to_owned(), format!("sentinelone-wasm-plugin/{}", crate::VERSION)),
-        ];
+        let mut headers = vec![("accept".to_owned(), "application/json".to_owned())];
         if body.is_some() {
             headers.push(("content-type".to_owned(), "application/json".to_owned()));
         }
+        let request = self.console_request(method, path_and_query, headers, body.map(|b| b.to_string().into_bytes()));
+        self.deliver(request, &format!("{API_PREFIX}{path}"))
+    }
+
+    /// Downloads a file as bytes: `GET` with `accept: */*`. A [`Location::Console`] path goes to
+    /// the console with the credential (when the plugin holds it); a [`Location::Elsewhere`]
+    /// link (a signed link to SentinelOne's storage) goes without it, and its query (the
+    /// signature) never appears in a log line.
+    pub fn download(&self, location: &Location) -> Result<Response, Error> {
+        let accept = vec![("accept".to_owned(), "*/*".to_owned())];
+        match location {
+            Location::Console(path) => {
+                let request = self.console_request(Method::Get, api_path(path)?, accept, None);
+                self.deliver(request, &format!("{API_PREFIX}{path}"))
+            }
+            Location::Elsewhere { scheme, authority, path_and_query } => {
+                let mut headers = accept;
+                headers.push(("user-agent".to_owned(), user_agent()));
+                let request = Request {
+                    method: Method::Get,
+                    scheme: *scheme,
+                    authority: authority.clone(),
+                    path_and_query: path_and_query.clone(),
+                    headers,
+                    body: None,
+                    time_left: self.deadline.remaining(self.clock),
+                };
+                let path = path_and_query.split('?').next().unwrap_or_default();
+                self.deliver(request, &format!("{authority}{path}"))
+            }
+        }
+    }
+
+    /// A request to the console: the user agent, and the credential when the plugin holds it.
+    fn console_request(
+        &self,
+        method: Method,
+        path_and_query: String,
+        mut headers: Vec<(String, String)>,
+        body: Option<Vec<u8>>,
+    ) -> Request {
+        headers.push(("user-agent".to_owned(), user_agent()));
         if let Some(token) = &self.config.api_token {
             headers.push(("authorization".to_owned(), format!("ApiToken {}", token.expose())));
         }
-        let mut request = Request {
+        Request {
             method,
             scheme: self.config.console.scheme,
             authority: self.config.console.authority.clone(),
             path_and_query,
             headers,
-            body: body.map(|b| b.to_string().into_bytes()),
+            body,
             time_left: self.deadline.remaining(self.clock),
-        };
+        }
+    }
+
+    /// Sends `request`, retrying what [`retry_pause`] allows within the deadline; `label` names
+    /// it in log lines (a path, never a query).
+    fn deliver(&self, mut request: Request, label: &str) -> Result<Response, Error> {
+        let method = request.method;
         let mut attempt = 1;
         loop {
-            match self.exchange(&request, path) {
-                Err(e) if attempt < MAX_ATTEMPTS => match retry_pause(method, &e, attempt)
-                    .filter(|p| *p < self.deadline.remaining(self.clock))
-                {
-                    Some(pause) => {
-                        self.log
-                            .log(Level::Info, &format!("{} {API_PREFIX}{path}: {e}; retrying in {} s", method.as_str(), pause.as_secs()));
-                        self.clock.sleep(pause);
-                        // The retry gets what is left after the pause, not the first attempt's budget.
-                        request.time_left = self.deadline.remaining(self.clock);
-                        attempt += 1;
+            match self.exchange(&request, label) {
+                Err(e) if attempt < MAX_ATTEMPTS => {
+                    match retry_pause(method, &e, attempt).filter(|p| *p < self.deadline.remaining(self.clock)) {
+                        Some(pause) => {
+                            self.log.log(Level::Info, &format!("{} {label}: {e}; retrying in {} s", method.as_str(), pause.as_secs()));
+                            self.clock.sleep(pause);
+                            // The retry gets what is left after the pause, not the first attempt's budget.
+                            request.time_left = self.deadline.remaining(self.clock);
+                            attempt += 1;
+                        }
+                        None => return Err(e),
                     }
-                    None => return Err(e),
-                },
+                }
                 other => return other,
             }
         }
     }
 
     /// One attempt: sends `request` and maps a non-success answer to its typed error.
-    fn exchange(&self, request: &Request, path: &str) -> Result<Response, Error> {
+    fn exchange(&self, request: &Request, label: &str) -> Result<Response, Error> {
         let method = request.method;
         let result = self.transport.send(request);
         let secret = self.config.secret();
@@ -201,12 +242,11 @@ impl<'a> Client<'a> {
             Ok(r) => r,
             Err(e) => {
                 let e = e.redacted(secret);
-                self.log.log(Level::Warn, &format!("{} {API_PREFIX}{path}: {e}", method.as_str()));
+                self.log.log(Level::Warn, &format!("{} {label}: {e}", method.as_str()));
                 return Err(e);
             }
         };
-        self.log
-            .log(Level::Debug, &format!("{} {API_PREFIX}{path} -> {} ({} bytes)", method.as_str(), response.status, response.body.len()));
+        self.log.log(Level::Debug, &format!("{} {label} -> {} ({} bytes)", method.as_str(), response.status, response.body.len()));
         if response.body.len() > MAX_RESPONSE_BYTES {
             return Err(Error::Transport {
                 kind: crate::error::TransportKind::ResponseTooLarge,
@@ -216,7 +256,13 @@ impl<'a> Client<'a> {
         if (200..300).contains(&response.status) {
             Ok(response)
         } else {
-            let e = Error::from_status(response.status, &response.body, response.header("retry-after"));
+            let retry_after = response.header("retry-after");
+            let on_console = request.scheme == self.config.console.scheme && request.authority == self.config.console.authority;
+            let e = if on_console {
+                Error::from_status(response.status, &response.body, retry_after)
+            } else {
+                Error::from_storage_status(response.status, &response.body, retry_after)
+            };
             Err(e.redacted(secret))
         }
     }
@@ -268,6 +314,28 @@ pub fn parse_envelope(response: &Response) -> Result<Value, Error> {
 /// `data` of an envelope, required to be an object.
 pub fn data_object(envelope: &Value) -> Result<&serde_json::Map<String, Value>, Error> {
     envelope.get("data").and_then(Value::as_object).ok_or_else(|| Error::UnexpectedResponse("expected `data` to be an object".to_owned()))
+}
+
+/// Where a download is: a path under the API on the console, or a link on another host.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Location {
+    /// A path under `/web/api/v2.1/` (without it), e.g. `agents/1/uploads/2`.
+    Console(String),
+    /// A link on another origin, fetched without the credential.
+    Elsewhere { scheme: crate::http::Scheme, authority: String, path_and_query: String },
+}
+
+/// `/web/api/v2.1/<path>`, refusing paths that could leave the API (the path is built by the
+/// plugin from validated ids, so a refusal here is a bug).
+fn api_path(path: &str) -> Result<String, Error> {
+    if path.starts_with('/') || path.contains("..") || path.contains('?') || path.contains('#') {
+        return Err(Error::Other(format!("internal: bad API path `{path}`")));
+    }
+    Ok(format!("{API_PREFIX}{path}"))
+}
+
+fn user_agent() -> String {
+    format!("sentinelone-wasm-plugin/{}", crate::VERSION)
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! The component's edge: the WIT exports, the `wasi:http` transport, the `wasi:config` source
 //! and the `wasi:logging` sink. Everything here translates; the logic lives elsewhere.
 
-use crate::bindings::exports::sentinelone::plugin::{collection, integration, organizations as orgs};
+use crate::bindings::exports::sentinelone::plugin::{collection, downloads, integration, organizations as orgs};
 use crate::bindings::sentinelone::plugin::types as wit;
 use crate::bindings::wasi::clocks::monotonic_clock;
 use crate::bindings::wasi::config::store;
@@ -347,6 +347,20 @@ impl collection::Guest for Component {
             },
             stopped_by: batch.stopped_by.map(|e| error(e.redacted(secret.as_deref()))),
         })
+    }
+}
+
+impl downloads::Guest for Component {
+    fn download(source: downloads::DownloadSource) -> Result<downloads::DownloadedFile, wit::Error> {
+        let source = match source {
+            downloads::DownloadSource::AgentUpload(u) => {
+                crate::downloads::Source::AgentUpload { agent_id: u.agent_id, activity_id: u.activity_id }
+            }
+            downloads::DownloadSource::ThreatFromCloud(id) => crate::downloads::Source::ThreatFromCloud(id),
+            downloads::DownloadSource::ScriptResult(id) => crate::downloads::Source::ScriptResult(id),
+        };
+        let file = with_client(|client| crate::downloads::download(client, &source)).map_err(error)?;
+        Ok(downloads::DownloadedFile { name: file.name, content_type: file.content_type, origin: file.origin, bytes: file.bytes })
     }
 }
 

@@ -96,6 +96,23 @@ impl Error {
         }
     }
 
+    /// Maps a non-success answer of a host other than the console (the storage behind a signed
+    /// download link) to the typed error. Its 401/403/404 say nothing about the token or its
+    /// role (an expired or tampered signature is a 403), so every refusal but a 429 is
+    /// `upstream`, titled with the S3-style `<Code>` and detailed with its `<Message>`.
+    pub fn from_storage_status(status: u16, body: &[u8], retry_after: Option<&str>) -> Self {
+        if status == 429 {
+            return Error::from_status(status, body, retry_after);
+        }
+        let text = String::from_utf8_lossy(&body[..body.len().min(4096)]);
+        let element = |name: &str| {
+            let start = text.find(&format!("<{name}>"))? + name.len() + 2;
+            let end = start + text[start..].find(&format!("</{name}>"))?;
+            Some(text[start..end].trim().to_owned()).filter(|s| !s.is_empty())
+        };
+        Error::Upstream(Upstream { status, code: None, title: element("Code"), detail: element("Message") })
+    }
+
     /// Replaces every occurrence of `secret` in the error's text. A defence in depth: the plugin
     /// never puts a credential into an error, but a server might echo one back in a detail.
     pub fn redacted(self, secret: Option<&str>) -> Self {
@@ -160,6 +177,20 @@ mod tests {
         assert_eq!(
             Error::from_status(502, b"<html>bad gateway</html>", None),
             Error::Upstream(Upstream { status: 502, ..Default::default() })
+        );
+    }
+
+    #[test]
+    fn a_storage_refusal_is_upstream_with_its_s3_code_and_message() {
+        let body = b"<?xml version=\"1.0\"?><Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>";
+        assert_eq!(
+            Error::from_storage_status(403, body, None),
+            Error::Upstream(Upstream {
+                status: 403,
+                code: None,
+                title: Some("AccessDenied".into()),
+                detail: Some("Request has expired".into())
+            })
         );
     }
 

@@ -10,6 +10,7 @@
 //! - [`actions`]: the declarative action catalog and the one engine that runs it.
 //! - [`check`]: the connection test a platform runs on Save.
 //! - [`organizations`]: the accounts → sites → groups tree.
+//! - [`downloads`]: agent uploads, cloud threat files and script results, as bytes.
 
 pub mod actions;
 pub mod check;
@@ -17,6 +18,7 @@ pub mod client;
 pub mod clock;
 pub mod collect;
 pub mod config;
+pub mod downloads;
 pub mod error;
 pub mod http;
 pub mod log;

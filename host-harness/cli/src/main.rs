@@ -4,7 +4,9 @@
 
 use anyhow::{Context as _, bail};
 use clap::{Args, Parser, Subcommand};
-use host_harness::{Connection, ConnectionSettings, Credential, Delivery, Fault, PluginError, Runtime, Verdict};
+use host_harness::{
+    AgentUpload, Connection, ConnectionSettings, Credential, Delivery, DownloadSource, DownloadedFile, Fault, PluginError, Runtime, Verdict,
+};
 use s1_harness::report;
 
 mod collect;
@@ -59,6 +61,19 @@ enum Command {
     },
     /// Print the accounts → sites → groups tree (JSON).
     Organizations(ConnectionArgs),
+    /// Download a file SentinelOne keeps (an agent's upload, a threat file from the cloud, a
+    /// script's results) into --output, byte for byte; prints its name, size and sha256 (JSON).
+    /// Signed links on SentinelOne's storage need that origin allowed (`network.allowed-origins`
+    /// in --settings).
+    Download {
+        #[command(flatten)]
+        source: DownloadArgs,
+        /// Write the file here (replaced whole, never left half-written).
+        #[arg(long, short, value_name = "FILE")]
+        output: PathBuf,
+        #[command(flatten)]
+        connection: ConnectionArgs,
+    },
     /// Run the SentinelOne simulator on loopback until interrupted.
     Simulate {
         /// The plain-http port (0: any free port).
@@ -134,6 +149,38 @@ enum Command {
         #[arg(long)]
         request_log: Option<PathBuf>,
     },
+}
+
+/// What `download` fetches: exactly one source.
+#[derive(Args)]
+#[group(required = true, multiple = false)]
+struct DownloadArgs {
+    /// An agent's upload (after agents.fetch-files or threats.fetch-file), as AGENT_ID:ACTIVITY_ID:
+    /// the upload activity's data.downloadUrl is /agents/AGENT_ID/uploads/ACTIVITY_ID.
+    #[arg(long, value_name = "AGENT_ID:ACTIVITY_ID")]
+    agent_upload: Option<String>,
+    /// A threat's file from SentinelOne's cloud, by threat id.
+    #[arg(long, value_name = "THREAT_ID")]
+    threat_from_cloud: Option<String>,
+    /// A finished remote-script task's results (output sent to SentinelCloud), by task id.
+    #[arg(long, value_name = "TASK_ID")]
+    script_result: Option<String>,
+}
+
+impl DownloadArgs {
+    fn source(&self) -> anyhow::Result<DownloadSource> {
+        if let Some(pair) = &self.agent_upload {
+            let Some((agent_id, activity_id)) = pair.split_once(':') else {
+                bail!("--agent-upload takes AGENT_ID:ACTIVITY_ID");
+            };
+            return Ok(DownloadSource::AgentUpload(AgentUpload { agent_id: agent_id.to_owned(), activity_id: activity_id.to_owned() }));
+        }
+        match (&self.threat_from_cloud, &self.script_result) {
+            (Some(threat), _) => Ok(DownloadSource::ThreatFromCloud(threat.clone())),
+            (_, Some(task)) => Ok(DownloadSource::ScriptResult(task.clone())),
+            _ => bail!("give one of --agent-upload, --threat-from-cloud, --script-result"),
+        }
+    }
 }
 
 #[derive(Args)]
@@ -343,6 +390,21 @@ async fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
             };
             plugin_result(outcome.value)
         }
+        Command::Download { source, output, connection } => {
+            let source = source.source()?;
+            let outcome = match load(cli).await?.download(&connection.connection()?, &source).await {
+                Ok(outcome) => outcome,
+                Err(f) => return print_fault(&f),
+            };
+            match outcome.value {
+                Ok(file) => {
+                    write_file(output, &file.bytes)?;
+                    print_json(&download_summary(&file, output))?;
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(error) => plugin_result::<()>(Err(error)),
+            }
+        }
         Command::Simulate { port, tls_port, ca_file, request_log, agents, threats, live, faults, fault_rate, truth } => {
             let simulator = Simulator::start(SimulatorOptions {
                 port: *port,
@@ -402,6 +464,34 @@ async fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Demo { request_log } => demo(cli, request_log.as_deref()).await,
     }
+}
+
+/// Writes `bytes` to `path` through a temporary file beside it, so a failed or interrupted
+/// download never leaves a partial file under the final name.
+fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".part");
+    let tmp = PathBuf::from(tmp);
+    std::fs::write(&tmp, bytes)
+        .and_then(|()| std::fs::rename(&tmp, path))
+        .with_context(|| format!("writing {}", path.display()))
+        .inspect_err(|_| {
+            let _ = std::fs::remove_file(&tmp);
+        })
+}
+
+/// What `download` prints: where the file went and how to recognise it (no bytes).
+fn download_summary(file: &DownloadedFile, path: &Path) -> serde_json::Value {
+    use sha2::Digest as _;
+    let sha256: String = sha2::Sha256::digest(&file.bytes).iter().map(|b| format!("{b:02x}")).collect();
+    serde_json::json!({
+        "output": path.display().to_string(),
+        "name": file.name,
+        "contentType": file.content_type,
+        "origin": file.origin,
+        "bytes": file.bytes.len(),
+        "sha256": sha256,
+    })
 }
 
 /// Prints a plugin result: the value, or `{"error": {"tag": <WIT case>, "val": …}}` with exit

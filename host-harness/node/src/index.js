@@ -25,7 +25,7 @@ export { PolicyError };
 const GENERATED = new URL("../generated/", import.meta.url);
 
 /** The contract this host was written for (`wit/`). */
-export const WIT_PACKAGE = "sentinelone:plugin@0.2.0";
+export const WIT_PACKAGE = "sentinelone:plugin@0.3.0";
 
 /** Defaults: the Rust host's (host-harness/src/policy.rs). */
 export const DEFAULT_LIMITS = Object.freeze({
@@ -366,6 +366,16 @@ class Plugin {
       revisitSeconds: u32(options.revisitSeconds, "revisitSeconds"),
     };
     return this.#call((root) => root.collection.collect(String(stream), checkpoint ?? undefined, opts));
+  }
+
+  /**
+   * Downloads a file as bytes: `{tag: "agent-upload", val: {agentId, activityId}}`,
+   * `{tag: "threat-from-cloud", val: threatId}` or `{tag: "script-result", val: taskId}`.
+   * Returns `{name, contentType, origin, bytes}` (`bytes` a Uint8Array). This host allows the
+   * console's origin only, so signed links on SentinelOne's storage are `request-denied`.
+   */
+  download(source) {
+    return this.#call((root) => root.downloads.download(source));
   }
 
   /** What the last call did: elapsed time, every request it tried (allowed or denied, no headers), log lines. */

@@ -38,7 +38,7 @@ import wasmtime.component as wc
 __all__ = ["Plugin", "PluginError", "Fault"]
 
 # The contract this host was written for (`wit/`): its interfaces are named with this version.
-VERSION = "0.2.0"
+VERSION = "0.3.0"
 
 
 class PluginError(Exception):
@@ -208,6 +208,29 @@ class Plugin:
         value = self._call("collection", "collect", stream, checkpoint, options)
         if "tag" in value:
             raise PluginError(value)
+        return value
+
+    def download(self, source: dict) -> dict:
+        """A file as bytes (see the `downloads` interface). ``source`` is
+        ``{"tag": "agent-upload", "val": {"agent-id": ..., "activity-id": ...}}``,
+        ``{"tag": "threat-from-cloud", "val": threat_id}`` or ``{"tag": "script-result", "val": task_id}``;
+        the result is ``{"name", "content-type", "origin", "bytes"}``. This host cannot restrict
+        origins: signed links on SentinelOne's storage are fetched (without the token) whatever
+        their host."""
+        tag, val = source.get("tag"), source.get("val")
+        if tag == "agent-upload" and isinstance(val, dict):
+            payload = wc.Record()
+            for key in ("agent-id", "activity-id"):
+                setattr(payload, key, str(val.get(key, "")))
+            val = payload
+        elif tag in ("threat-from-cloud", "script-result"):
+            val = str(val)
+        else:
+            raise ValueError("source must be an agent-upload, threat-from-cloud or script-result variant")
+        value = self._call("downloads", "download", wc.Variant(tag, val))
+        if "tag" in value:
+            raise PluginError(value)
+        value["bytes"] = bytes(value["bytes"])
         return value
 
 

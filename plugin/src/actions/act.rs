@@ -35,6 +35,9 @@ pub enum Body {
     Filter,
     /// `{"data": {"ids": [...], ...}}`: deleting blocklist entries and exclusions (ids only).
     DataIds,
+    /// `{"data": {"exclusions": [{"id", "exclusionType"}, ...]}}`: deleting unified exclusions,
+    /// each id with the input's `exclusionType` (`EDR` unless given).
+    DataExclusions,
 }
 
 /// What a targeted action acts on.
@@ -144,6 +147,11 @@ pub fn run(
         Body::DataIds => {
             data.insert("ids".to_owned(), json!(ids));
             json!({ "data": data })
+        }
+        Body::DataExclusions => {
+            let kind = fields.get("exclusionType").and_then(Value::as_str).unwrap_or("EDR");
+            let exclusions: Vec<Value> = ids.iter().map(|id| json!({ "id": id, "exclusionType": kind })).collect();
+            json!({ "data": { "exclusions": exclusions } })
         }
     };
     let envelope = client.call(method, path, &Query::new(), Some(&body))?;

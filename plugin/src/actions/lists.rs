@@ -1,4 +1,4 @@
-//! Adding blocklist entries and exclusions.
+//! Adding blocklist entries and exclusions; deleting unified exclusions.
 //!
 //! SentinelOne takes one `osType` per entry, so an entry for several operating systems is one
 //! request per OS; each OS's outcome is reported (created, already there, failed) instead of
@@ -13,6 +13,16 @@ use crate::Error;
 use crate::client::Client;
 use crate::output::Output;
 use serde_json::{Map, Value, json};
+
+/// `unified-exclusions.delete`: a targeted delete whose id lookup is confined to the input's
+/// `modeType` (`GET unified-exclusions` requires one).
+pub fn delete_unified_exclusions(client: &Client, action: &Action, fields: &Map<String, Value>) -> Result<Output, Error> {
+    let target = match fields.get("modeType").and_then(Value::as_str) {
+        Some("agent_interaction") => &super::catalog::UNIFIED_INTERACTION,
+        _ => &super::catalog::UNIFIED_SUPPRESSION,
+    };
+    super::act::run(client, action, target, crate::http::Method::Delete, "unified-exclusions", fields).map(Output::from)
+}
 
 /// SentinelOne's code for a duplicate entry (400 "Already Exists Error").
 pub const ALREADY_EXISTS: i64 = 4000030;

@@ -34,7 +34,7 @@ mod bindings {
     });
 }
 
-use bindings::exports::sentinelone::plugin::{collection, integration, organizations};
+use bindings::exports::sentinelone::plugin::{collection, downloads, integration, organizations};
 use bindings::sentinelone::plugin::types::{Error, InvalidInput};
 use bindings::wasi::http::outgoing_handler;
 use bindings::wasi::http::types::{
@@ -100,6 +100,16 @@ impl collection::Guest for Hostile {
             counts: collection::Counts { pages: 0, records_read: 0, duplicates_dropped: 0 },
             stopped_by: None,
         })
+    }
+}
+
+impl downloads::Guest for Hostile {
+    /// Downloads are one more way in: a script-result download runs the attempt named by the
+    /// task id and returns its report as the file's bytes.
+    fn download(source: downloads::DownloadSource) -> Result<downloads::DownloadedFile, Error> {
+        let downloads::DownloadSource::ScriptResult(name) = source else { return Err(Error::Other("hostile".into())) };
+        let report = attempt(&name, "{}")?.to_json(&name);
+        Ok(downloads::DownloadedFile { name: None, content_type: None, origin: String::new(), bytes: report.into_bytes() })
     }
 }
 

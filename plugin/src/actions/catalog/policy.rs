@@ -1,4 +1,5 @@
-//! The blocklist (SentinelOne's `restrictions`), exclusions, and hash verdicts.
+//! The blocklist (SentinelOne's `restrictions`), exclusions (classic and unified), and hash
+//! verdicts.
 
 use super::super::act::{Body, Count, Target};
 use super::super::params::{Kind, Param};
@@ -93,6 +94,41 @@ pub const EXCLUSIONS: Target = Target {
     ..Target::new("exclusion", "exclusions", SCOPE_FILTERS, Count::ListTotal("exclusions"))
 };
 
+/// `unified-exclusions`: SentinelOne's newer exclusions API, one list per mode type.
+const MODE_TYPES: &[&str] = &["suppression", "agent_interaction"];
+const UNIFIED_FILTERS: &[Param] = &[
+    Param::query(
+        "modeType",
+        Kind::Choice(MODE_TYPES),
+        "Which exclusions: suppression (detections suppressed) or agent_interaction (agent monitors turned off).",
+    )
+    .required(),
+    Param::query(
+        "conditions",
+        Kind::Choices(&["white_hash", "path", "certificate", "file_type", "browser", "user", "host", "process"]),
+        "Exclusion types.",
+    ),
+    Param::query("threatType", Kind::Choices(&["EDR", "IDR"]), "Threat types (EDR: endpoint, IDR: identity)."),
+    Param::query("source", Kind::Choices(&["user", "cloud", "action_from_threat", "catalog"]), "How the exclusion was made."),
+    Param::query("sortBy", Kind::Choice(&["id", "createdAt", "updatedAt", "description", "osType", "scopePath"]), "Sort field."),
+];
+const UNIFIED_DELETE: &[Param] = &[
+    DELETE_TARGET,
+    Param::control("modeType", Kind::Choice(MODE_TYPES), "The exclusions' mode type (as unified-exclusions.list shows it).").required(),
+    Param::control("exclusionType", Kind::Choice(&["EDR", "IDR"]), "The exclusions' threat type (default EDR)."),
+    DRY_RUN,
+];
+const fn unified(mode: &'static [(&'static str, &'static str)]) -> Target {
+    Target {
+        lookup_extra: mode,
+        body: Body::DataExclusions,
+        ..Target::new("unified exclusion", "unified-exclusions", SCOPE_FILTERS, Count::ListTotal("unified-exclusions"))
+    }
+}
+/// Unified exclusions, resolved by id within one mode type (the lookup requires `modeType`).
+pub const UNIFIED_SUPPRESSION: Target = unified(&[("includeChildren", "true"), ("modeType", "suppression")]);
+pub const UNIFIED_INTERACTION: Target = unified(&[("includeChildren", "true"), ("modeType", "agent_interaction")]);
+
 const HASH: &[Param] = &[Param::control("hash", Kind::Hash, "An MD5, SHA1 or SHA256 (hex).").required()];
 
 pub const ACTIONS: &[Action] = &[
@@ -116,6 +152,24 @@ pub const ACTIONS: &[Action] = &[
         .role(Role::Soc)
         .destructive()
         .example(r#"{"ids": ["1834780238610859001"], "type": "path"}"#),
+    list(
+        "unified-exclusions.list",
+        "List unified exclusions",
+        "Exclusions through SentinelOne's newer unified API, one mode type at a time, with their scopes.",
+        "unified-exclusions",
+        &[SCOPE_FILTERS, UNIFIED_FILTERS, LIST_CONTROLS],
+    )
+    .example(r#"{"modeType": "suppression", "conditions": ["white_hash"], "siteIds": ["1834780238610855650"], "includeParents": true}"#),
+    row(
+        "unified-exclusions.delete",
+        "Delete unified exclusions",
+        "Delete exclusions by id through the unified API (DELETE unified-exclusions).",
+        &[UNIFIED_DELETE],
+        Op::Native(lists::delete_unified_exclusions),
+    )
+    .role(Role::Soc)
+    .destructive()
+    .example(r#"{"ids": ["1834780238610859001"], "modeType": "agent_interaction"}"#),
     row("hashes.verdict", "Hash verdict", "SentinelOne's cloud verdict on a file hash.", &[HASH], Op::Read { path: "hashes/{hash}/verdict" })
         .example(r#"{"hash": "3395856ce81f2b7382dee72602f798b642f14140"}"#),
     row(

@@ -143,6 +143,16 @@ pub const THREAT_ACTIONS: &[Action] = &[
     act("threats.fetch-file", "Fetch the threat file", "Ask the agents to upload each threat's file (a password-protected zip); a type-86 activity on the threat's timeline carries the download.", "threats/fetch-file", &THREATS, &[THREAT_TARGET, FETCH_FILE])
         .role(Role::IncidentResponse)
         .example(r#"{"ids": ["1834780238610856001"], "password": "Zip-Pass-2026!"}"#),
+    row(
+        "threats.download-from-cloud",
+        "Threat file link from the cloud",
+        "The signed link to a threat's file in SentinelOne's cloud, with its name (the downloads interface fetches the bytes).",
+        &[ONE_ID],
+        Op::Read { path: "threats/{id}/download-from-cloud" },
+    )
+    .role(Role::IncidentResponse)
+    .scope(ONE_THREAT)
+    .example(r#"{"id": "1834780238610856001"}"#),
     threat_list("threats.notes", "List a threat's notes", "The notes on one threat, all pages.", "threats/{id}/notes", &[ONE_ID, LIST_CONTROLS]),
     row("threats.update-note", "Edit a note", "Replace the text of one note on a threat.", &[ONE_NOTE, NOTE], Op::Send { method: Method::Put, path: "threats/{id}/notes/{noteId}", wrap: true })
         .role(Role::Soc)

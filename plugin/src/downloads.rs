@@ -1,0 +1,290 @@
+//! Downloads: the bytes of files SentinelOne keeps (agent uploads, cloud threat files, remote
+//! script results), for the WIT `downloads` interface.
+//!
+//! Agent uploads come from the console itself. Cloud files and script results are two steps: the
+//! console names a signed link (usually on SentinelOne's storage, another host), which is fetched
+//! WITHOUT the credential; whether it may leave the sandbox at all is the host's decision. The
+//! file is held whole, bounded by the host's and the plugin's response caps, and moved (never
+//! copied) into the result.
+
+use crate::actions::act::{self, Target};
+use crate::actions::catalog::{AGENTS, TASKS, THREATS};
+use crate::client::{Client, Location, Query, data_object};
+use crate::config::is_id;
+use crate::error::Upstream;
+use crate::http::{Response, Scheme};
+use crate::{API_PREFIX, Error};
+use serde_json::{Map, Value, json};
+
+/// What to download (mirrors the WIT `download-source`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// `GET agents/{agent_id}/uploads/{activity_id}` on the console.
+    AgentUpload { agent_id: String, activity_id: String },
+    /// The link `GET threats/{id}/download-from-cloud` names.
+    ThreatFromCloud(String),
+    /// The link `POST remote-scripts/fetch-files` names for one task.
+    ScriptResult(String),
+}
+
+/// A downloaded file (mirrors the WIT `downloaded-file`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct File {
+    pub name: Option<String>,
+    pub content_type: Option<String>,
+    /// `scheme://authority` the bytes came from.
+    pub origin: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Downloads `source`; ids are checked and confined to the scope pins before anything is sent.
+pub fn download(client: &Client, source: &Source) -> Result<File, Error> {
+    match source {
+        Source::AgentUpload { agent_id, activity_id } => {
+            require_id("/agent-upload/agent-id", agent_id)?;
+            require_id("/agent-upload/activity-id", activity_id)?;
+            within_pins(client, "/agent-upload/agent-id", &AGENTS, agent_id)?;
+            fetch(client, &Location::Console(format!("agents/{agent_id}/uploads/{activity_id}")), None)
+        }
+        Source::ThreatFromCloud(threat_id) => {
+            require_id("/threat-from-cloud", threat_id)?;
+            within_pins(client, "/threat-from-cloud", &THREATS, threat_id)?;
+            let envelope = client.get(&format!("threats/{threat_id}/download-from-cloud"), &Query::new())?;
+            let (url, name) = link(data_object(&envelope)?, "threats/{id}/download-from-cloud")?;
+            fetch(client, &locate(client, &url)?, name)
+        }
+        Source::ScriptResult(task_id) => {
+            require_id("/script-result", task_id)?;
+            within_pins(client, "/script-result", &TASKS, task_id)?;
+            let envelope = client.post("remote-scripts/fetch-files", &json!({ "data": { "taskIds": [task_id] } }))?;
+            let data = data_object(&envelope)?;
+            let links = data.get("download_links").or_else(|| data.get("downloadLinks")).and_then(Value::as_array);
+            let entry = links.into_iter().flatten().filter_map(Value::as_object).find(|l| {
+                let id = l.get("taskId");
+                id.and_then(Value::as_str) == Some(task_id.as_str()) || id.is_some_and(|v| v.to_string() == *task_id)
+            });
+            let Some(entry) = entry else {
+                return Err(Error::NotFound(Upstream {
+                    status: 200,
+                    title: Some("no script results".into()),
+                    detail: Some(format!(
+                        "SentinelOne gave no download link for task {task_id}: it has not finished, or its output did not go to SentinelCloud"
+                    )),
+                    ..Upstream::default()
+                }));
+            };
+            let (url, name) = link(entry, "remote-scripts/fetch-files")?;
+            fetch(client, &locate(client, &url)?, name)
+        }
+    }
+}
+
+fn require_id(field: &str, id: &str) -> Result<(), Error> {
+    if is_id(id) { Ok(()) } else { Err(Error::invalid(field, "an id is 1 to 20 decimal digits")) }
+}
+
+/// Refuses an id the console does not show within the scope pins (no pins: no request).
+fn within_pins(client: &Client, field: &str, target: &Target, id: &str) -> Result<(), Error> {
+    if client.config.scope.is_empty() {
+        return Ok(());
+    }
+    let ids = [id.to_owned()];
+    let hidden = act::not_visible(client, target, &ids)?;
+    match act::outside_scope("id", false, &ids, &hidden, target.what) {
+        Some(Error::InvalidInput { message, .. }) => Err(Error::invalid(field, message)),
+        Some(other) => Err(other),
+        None => Ok(()),
+    }
+}
+
+/// `downloadUrl` and `fileName` of a link object.
+fn link(object: &Map<String, Value>, endpoint: &str) -> Result<(String, Option<String>), Error> {
+    let url = object.get("downloadUrl").and_then(Value::as_str).filter(|u| !u.is_empty());
+    let url = url.ok_or_else(|| Error::UnexpectedResponse(format!("{endpoint} gave no downloadUrl")))?;
+    let name = object.get("fileName").and_then(Value::as_str).filter(|n| !n.is_empty()).map(str::to_owned);
+    Ok((url.to_owned(), name))
+}
+
+/// Where a link points: a console path (absolute, or relative to the API base as upload
+/// activities give them) goes with the credential; any other origin without it.
+pub fn locate(client: &Client, url: &str) -> Result<Location, Error> {
+    let bad = |why: &str| Error::UnexpectedResponse(format!("the download link {why}"));
+    if let Some(path) = url.strip_prefix('/') {
+        let path = path.strip_prefix(&API_PREFIX[1..]).unwrap_or(path);
+        if path.contains("..") || path.contains(['?', '#']) || path.starts_with('/') {
+            return Err(bad("is not a plain path under the API"));
+        }
+        return Ok(Location::Console(path.to_owned()));
+    }
+    let (scheme, rest) = match url.split_once("://") {
+        Some(("https", rest)) => (Scheme::Https, rest),
+        Some(("http", rest)) => (Scheme::Http, rest),
+        _ => return Err(bad("is neither a path nor an http(s) URL")),
+    };
+    let (authority, path_and_query) = match rest.find(['/', '?']) {
+        Some(i) if rest[i..].starts_with('/') => (&rest[..i], rest[i..].to_owned()),
+        Some(i) => (&rest[..i], format!("/{}", &rest[i..])),
+        None => (rest, "/".to_owned()),
+    };
+    if authority.is_empty() || authority.contains(['@', ' ', '#']) {
+        return Err(bad("has no host, or carries credentials"));
+    }
+    let console = &client.config.console;
+    if scheme == console.scheme && authority.eq_ignore_ascii_case(&console.authority) {
+        if let Some(path) = path_and_query.strip_prefix(API_PREFIX).filter(|p| !p.contains(['?', '#']) && !p.contains("..")) {
+            return Ok(Location::Console(path.to_owned()));
+        }
+    }
+    Ok(Location::Elsewhere { scheme, authority: authority.to_owned(), path_and_query })
+}
+
+fn fetch(client: &Client, location: &Location, name: Option<String>) -> Result<File, Error> {
+    let response = client.download(location)?;
+    let origin = match location {
+        Location::Console(_) => origin(client.config.console.scheme, &client.config.console.authority),
+        Location::Elsewhere { scheme, authority, .. } => origin(*scheme, authority),
+    };
+    Ok(into_file(response, name, origin))
+}
+
+fn origin(scheme: Scheme, authority: &str) -> String {
+    format!("{}://{authority}", if scheme == Scheme::Https { "https" } else { "http" })
+}
+
+fn into_file(response: Response, name: Option<String>, origin: String) -> File {
+    let name = name.or_else(|| response.header("content-disposition").and_then(disposition_file_name));
+    let content_type = response.header("content-type").map(str::to_owned);
+    File { name, content_type, origin, bytes: response.body }
+}
+
+/// `attachment; filename="a b.zip"` → `a b.zip` (the plain `filename` parameter only; the name is
+/// a label for the platform, never a path the plugin writes to).
+fn disposition_file_name(value: &str) -> Option<String> {
+    let start = value.find("filename=")? + "filename=".len();
+    let rest = &value[start..];
+    let name = match rest.strip_prefix('"') {
+        Some(quoted) => &quoted[..quoted.find('"')?],
+        None => rest.split(';').next()?.trim(),
+    };
+    Some(name.to_owned()).filter(|n| !n.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::tests::{FakeTransport, config};
+    use crate::clock::FakeClock;
+    use crate::log::NoLog;
+
+    const TOKEN: &str = "token-0123456789abcdef-0123456789";
+
+    /// Queues a raw response (bytes and headers) before the transport's JSON ones.
+    fn raw(t: &FakeTransport, status: u16, headers: &[(&str, &str)], body: &[u8]) {
+        let headers = headers.iter().map(|(n, v)| ((*n).to_owned(), (*v).to_owned())).collect();
+        t.responses.borrow_mut().insert(0, Ok(Response { status, headers, body: body.to_vec() }));
+    }
+
+    fn run(t: &FakeTransport, extra: &[(&str, &str)], source: Source) -> Result<File, Error> {
+        let config = config(extra);
+        let clock = FakeClock::default();
+        let client = Client::new(t, &config, &NoLog, &clock);
+        download(&client, &source)
+    }
+
+    #[test]
+    fn an_agent_upload_is_read_from_the_console_as_bytes() {
+        let t = FakeTransport::new(vec![]);
+        raw(
+            &t,
+            200,
+            &[("content-type", "application/zip"), ("content-disposition", "attachment; filename=\"pc_9.zip\"")],
+            b"PK\x03\x04zip",
+        );
+        let file = run(&t, &[], Source::AgentUpload { agent_id: "1".into(), activity_id: "9".into() }).unwrap();
+        assert_eq!(file.bytes, b"PK\x03\x04zip");
+        assert_eq!((file.name.as_deref(), file.content_type.as_deref()), (Some("pc_9.zip"), Some("application/zip")));
+        assert_eq!(file.origin, "https://console.example");
+        let sent = &t.requests.borrow()[0];
+        assert_eq!(sent.path_and_query, "/web/api/v2.1/agents/1/uploads/9");
+        assert!(sent.headers.contains(&("accept".into(), "*/*".into())));
+    }
+
+    #[test]
+    fn a_cloud_link_is_fetched_without_the_credential() {
+        let url = "https://files.example:8443/s1-threat-files/7/abc.zip?X-Amz-Signature=ff";
+        let t = FakeTransport::new(vec![(200, json!({"data": {"downloadUrl": url, "fileName": "abc.zip"}}))]);
+        raw(&t, 200, &[], b"bytes");
+        let file = run(&t, &[("api-token", TOKEN)], Source::ThreatFromCloud("7".into())).unwrap();
+        assert_eq!(
+            (file.name.as_deref(), file.origin.as_str(), &file.bytes[..]),
+            (Some("abc.zip"), "https://files.example:8443", &b"bytes"[..])
+        );
+        let sent = t.requests.borrow();
+        assert_eq!(sent[0].path_and_query, "/web/api/v2.1/threats/7/download-from-cloud");
+        assert!(sent[0].headers.iter().any(|(n, _)| n == "authorization"));
+        assert_eq!(
+            (sent[1].authority.as_str(), sent[1].path_and_query.as_str()),
+            ("files.example:8443", "/s1-threat-files/7/abc.zip?X-Amz-Signature=ff")
+        );
+        assert!(!sent[1].headers.iter().any(|(n, _)| n == "authorization"));
+    }
+
+    #[test]
+    fn a_script_result_follows_its_own_tasks_link() {
+        let links = json!({"data": {"download_links": [{"taskId": "5", "fileName": "a.zip", "downloadUrl": "https://s3.example/a"}, {"taskId": "6", "fileName": "b.zip", "downloadUrl": "https://s3.example/b"}]}});
+        let t = FakeTransport::new(vec![(200, links)]);
+        raw(&t, 200, &[], b"b");
+        let file = run(&t, &[], Source::ScriptResult("6".into())).unwrap();
+        assert_eq!(file.name.as_deref(), Some("b.zip"));
+        let sent = t.requests.borrow();
+        assert_eq!(sent[0].body.as_deref(), Some(br#"{"data":{"taskIds":["6"]}}"#.as_slice()));
+        assert_eq!(sent[1].path_and_query, "/b");
+    }
+
+    #[test]
+    fn a_task_without_a_link_is_not_found() {
+        let t = FakeTransport::new(vec![(200, json!({"data": {"download_links": []}}))]);
+        assert!(matches!(run(&t, &[], Source::ScriptResult("6".into())), Err(Error::NotFound(_))));
+    }
+
+    #[test]
+    fn an_expired_link_is_upstream_not_forbidden() {
+        let t = FakeTransport::new(vec![(200, json!({"data": {"downloadUrl": "https://s3.example/x", "fileName": "x.zip"}}))]);
+        raw(&t, 403, &[], b"<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>");
+        let e = run(&t, &[], Source::ThreatFromCloud("7".into())).unwrap_err();
+        assert_eq!(
+            e,
+            Error::Upstream(Upstream {
+                status: 403,
+                code: None,
+                title: Some("AccessDenied".into()),
+                detail: Some("Request has expired".into())
+            })
+        );
+    }
+
+    #[test]
+    fn a_bad_id_is_refused_before_anything_is_sent() {
+        let t = FakeTransport::new(vec![]);
+        let e = run(&t, &[], Source::AgentUpload { agent_id: "1".into(), activity_id: "../x".into() }).unwrap_err();
+        assert_eq!(e, Error::invalid("/agent-upload/activity-id", "an id is 1 to 20 decimal digits"));
+        assert!(t.requests.borrow().is_empty());
+    }
+
+    #[test]
+    fn links_are_located_by_origin() {
+        let config = config(&[]);
+        let clock = FakeClock::default();
+        let t = FakeTransport::new(vec![]);
+        let client = Client::new(&t, &config, &NoLog, &clock);
+        assert_eq!(locate(&client, "/agents/1/uploads/2").unwrap(), Location::Console("agents/1/uploads/2".into()));
+        assert_eq!(locate(&client, "/web/api/v2.1/agents/1/uploads/2").unwrap(), Location::Console("agents/1/uploads/2".into()));
+        assert_eq!(
+            locate(&client, "https://console.example/web/api/v2.1/agents/1/uploads/2").unwrap(),
+            Location::Console("agents/1/uploads/2".into())
+        );
+        assert!(matches!(locate(&client, "https://user:pw@evil.example/x"), Err(Error::UnexpectedResponse(_))));
+        assert!(matches!(locate(&client, "ftp://files.example/x"), Err(Error::UnexpectedResponse(_))));
+        assert!(matches!(locate(&client, "/agents/../system/info"), Err(Error::UnexpectedResponse(_))));
+    }
+}
