@@ -5,7 +5,7 @@
 use anyhow::{Context as _, bail};
 use clap::{Args, Parser, Subcommand};
 use host_harness::{
-    AgentUpload, Connection, ConnectionSettings, Credential, Delivery, DownloadSource, DownloadedFile, Fault, PluginError, Runtime, Verdict,
+    AgentUpload, Connection, ConnectionSettings, Credential, Delivery, DownloadSource, Fault, PluginError, Runtime, Verdict,
 };
 use s1_harness::report;
 
@@ -398,8 +398,7 @@ async fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
             };
             match outcome.value {
                 Ok(file) => {
-                    write_file(output, &file.bytes)?;
-                    print_json(&download_summary(&file, output))?;
+                    print_json(&s1_harness::download::save(&file, output)?)?;
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(error) => plugin_result::<()>(Err(error)),
@@ -464,34 +463,6 @@ async fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Demo { request_log } => demo(cli, request_log.as_deref()).await,
     }
-}
-
-/// Writes `bytes` to `path` through a temporary file beside it, so a failed or interrupted
-/// download never leaves a partial file under the final name.
-fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".part");
-    let tmp = PathBuf::from(tmp);
-    std::fs::write(&tmp, bytes)
-        .and_then(|()| std::fs::rename(&tmp, path))
-        .with_context(|| format!("writing {}", path.display()))
-        .inspect_err(|_| {
-            let _ = std::fs::remove_file(&tmp);
-        })
-}
-
-/// What `download` prints: where the file went and how to recognise it (no bytes).
-fn download_summary(file: &DownloadedFile, path: &Path) -> serde_json::Value {
-    use sha2::Digest as _;
-    let sha256: String = sha2::Sha256::digest(&file.bytes).iter().map(|b| format!("{b:02x}")).collect();
-    serde_json::json!({
-        "output": path.display().to_string(),
-        "name": file.name,
-        "contentType": file.content_type,
-        "origin": file.origin,
-        "bytes": file.bytes.len(),
-        "sha256": sha256,
-    })
 }
 
 /// Prints a plugin result: the value, or `{"error": {"tag": <WIT case>, "val": …}}` with exit

@@ -72,9 +72,7 @@ pub fn run_power_query(client: &Client, action: &Action, fields: &Map<String, Va
         result = data_object(&client.get("dv/events/pq-ping", &Query::new().with("queryId", &query_id))?)?.clone();
     }
     let columns: Vec<String> = match result.get("columns") {
-        Some(Value::Array(columns)) => {
-            columns.iter().map(|c| c.get("name").and_then(Value::as_str).unwrap_or_default().to_owned()).collect()
-        }
+        Some(Value::Array(columns)) => unique_names(columns.iter().map(|c| c.get("name").and_then(Value::as_str).unwrap_or_default())),
         _ => return Err(Error::UnexpectedResponse("a finished PowerQuery has no `columns` array".into())),
     };
     let rows = match result.get("data") {
@@ -129,8 +127,10 @@ fn ended(state: &str, message: Option<&Value>) -> Error {
     })
 }
 
-/// Fields SentinelOne reports about a query beside its state, kept in the output as sent.
-const QUERY_DETAILS: &[&str] = &["progressStatus", "progress", "queryModeInfo", "warnings", "externalId", "status", "responseState"];
+/// What a query's output carries of SentinelOne's own answer: every field it sent but these,
+/// whose content the output already holds in its own shape (the id; PowerQuery's columns,
+/// positional rows and recommendations).
+const SHAPED: &[&str] = &["queryId", "columns", "data", "recommendations"];
 
 fn unfinished(query_id: &str, state: Option<&Value>, progress: Option<&Value>, data: &Map<String, Value>) -> Value {
     let mut out = json!({
@@ -157,18 +157,33 @@ fn finished(query_id: &str, state: &str, data: &Map<String, Value>) -> ObjectTex
     head
 }
 
-/// Copies the [`QUERY_DETAILS`] SentinelOne sent into `out` (as `console:<name>` where the name is
-/// already taken by the plugin's own summary).
+/// Copies every field SentinelOne sent about the query (all but [`SHAPED`]) into `out`, as
+/// `console:<name>` where the name is already taken by the plugin's own summary.
 fn details_into(out: &mut Map<String, Value>, data: &Map<String, Value>) {
-    for key in QUERY_DETAILS {
-        if let Some(value) = data.get(*key) {
-            let name = if out.contains_key(*key) { format!("console:{key}") } else { (*key).to_owned() };
-            out.insert(name, value.clone());
-        }
+    for (key, value) in data.iter().filter(|(k, _)| !SHAPED.contains(&k.as_str())) {
+        let name = if out.contains_key(key) { format!("console:{key}") } else { key.clone() };
+        out.insert(name, value.clone());
     }
 }
 
-/// One positional PowerQuery row as an object keyed by column name.
+/// Column names as row keys: a name met again becomes `name#2`, `name#3`, ... (`count() as n,
+/// count() as n` would otherwise keep one value of two).
+fn unique_names<'a>(names: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for name in names {
+        let mut key = name.to_owned();
+        let mut n = 1;
+        while out.contains(&key) {
+            n += 1;
+            key = format!("{name}#{n}");
+        }
+        out.push(key);
+    }
+    out
+}
+
+/// One positional PowerQuery row as an object keyed by column name (names made unique first, see
+/// [`unique_names`], so no value is lost).
 fn keyed(columns: &[String], row: &Value) -> Result<Value, Error> {
     match row.as_array() {
         Some(values) if values.len() == columns.len() => Ok(Value::Object(columns.iter().cloned().zip(values.iter().cloned()).collect())),
@@ -178,6 +193,7 @@ fn keyed(columns: &[String], row: &Value) -> Result<Value, Error> {
 
 #[cfg(test)]
 mod tests {
+    use super::unique_names;
     use crate::actions::invoke;
     use crate::client::Client;
     use crate::client::tests::{FakeTransport, config};
@@ -253,5 +269,10 @@ mod tests {
         let (out, paths, _) = run("powerquery.run", &format!(r#"{{"query": "| group count() by endpoint.name", {WINDOW}}}"#), t);
         assert_eq!(out["rows"], json!([{"endpoint.name": "WS-1", "count": 3}]));
         assert_eq!(paths[1], "/web/api/v2.1/dv/events/pq-ping?queryId=p1");
+    }
+
+    #[test]
+    fn repeated_column_names_keep_every_value() {
+        assert_eq!(unique_names(["n", "host", "n", "n"].into_iter()), ["n", "host", "n#2", "n#3"]);
     }
 }

@@ -39,7 +39,7 @@ pub enum Op {
     Read { path: &'static str },
     /// `GET path` with filters, following cursors: the output is a listing.
     List { path: &'static str, items: Items, page_cap: u32 },
-    /// `GET path` with filters returning `data.total`.
+    /// `GET path` with filters returning `data.total` (the output is `data` as sent).
     Count { path: &'static str },
     /// `GET path?ids=<id>` expecting exactly one item: SentinelOne's way to get one object by id
     /// where no `/{id}` route exists or where the list shape is richer.
@@ -161,10 +161,13 @@ pub fn invoke(client: &Client, name: &str, input: &str) -> Result<Output, Error>
         }
         Op::Act { method, path, target } => act::run(client, action, target, method, &fill_path(path, &fields), &fields).map(Output::from),
         Op::Count { path } => {
-            let data = client.get(path, &query)?;
-            let total = data_object(&data)?.get("total").and_then(Value::as_u64);
-            let total = total.ok_or_else(|| Error::UnexpectedResponse("expected `data.total` to be a count".into()))?;
-            Ok(json!({ "total": total }).into())
+            // `data` as sent (every field kept), once it is known to hold the count.
+            let envelope = client.get(path, &query)?;
+            let data = data_object(&envelope)?;
+            if !data.get("total").is_some_and(Value::is_u64) {
+                return Err(Error::UnexpectedResponse("expected `data.total` to be a count".into()));
+            }
+            Ok(Value::Object(data.clone()).into())
         }
         Op::One { path, what } => {
             let id = fields.get("id").and_then(Value::as_str).unwrap_or_default();

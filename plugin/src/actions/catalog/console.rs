@@ -47,14 +47,14 @@ pub const ACTIONS: &[Action] = &[
     row(
         "connection.check",
         "Test the connection",
-        "Reachability, identity, roles, scope and token expiry, as the typed check report (JSON).",
+        "Reachability, identity, roles, scope and token expiry, as the typed check report (a projection: the console's own answers are system.info and api.get on user).",
         &[NONE],
         Op::Native(|client, _, _| Ok(serde_json::to_value(crate::check::run(client)).unwrap_or_default().into())),
     ),
     row(
         "organizations.tree",
         "Map organisations",
-        "The accounts → sites → groups tree the token can see, with licence counts.",
+        "The accounts → sites → groups tree the token can see, with licence counts (a typed projection: every field SentinelOne sends is in accounts.list, sites.list and groups.list).",
         &[NONE],
         Op::Native(|client, _, _| {
             let tree = crate::organizations::tree(client)?;
