@@ -80,7 +80,7 @@ impl ActivityFilter {
     }
 }
 
-fn in_scope(scope: Scope, a: &Activity) -> bool {
+pub fn in_scope(scope: Scope, a: &Activity) -> bool {
     match (a.account_id, a.site_id) {
         (Some(account), Some(site)) => scope.admits(account, site),
         (Some(account), None) => scope.admits_account(account),

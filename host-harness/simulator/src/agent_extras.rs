@@ -14,7 +14,8 @@
 //!   `{"data": {"success": true}}` and, when the agent is active, appends an
 //!   [`types::AGENT_FILES_UPLOADED`] activity whose `data.downloadUrl` is
 //!   `/agents/<agentId>/uploads/<activityId>` (an inactive agent never uploads: no activity).
-//!   The download path itself is not served.
+//!   That path is served by [`super::uploads`]: a zip of the requested paths, encrypted with the
+//!   request's password.
 //! - Passwords: at least 10 characters with an upper-case letter, a lower-case letter, a digit
 //!   and a symbol, else 400 naming `data.password`. The request log redacts them.
 
@@ -29,6 +30,7 @@ use super::query::{Params, parse_id};
 use super::rng::SplitMix64;
 use super::state::AppState;
 use super::threat_actions::{data_text, username};
+use super::uploads::Upload;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::PathRejection;
@@ -113,8 +115,8 @@ pub async fn applications(State(state): State<AppState>, caller: Caller, RawQuer
     Ok(Json(json!({"data": data})))
 }
 
-/// Rejects passwords shorter than 10 characters or missing a case, a digit or a symbol.
-pub fn check_password(data: &Value) -> Result<(), ApiError> {
+/// `data.password`, refused when shorter than 10 characters or missing a case, a digit or a symbol.
+pub fn check_password(data: &Value) -> Result<String, ApiError> {
     let password = data_text(data, "password", None)?;
     let has = |f: fn(&char) -> bool| password.chars().any(|c| f(&c));
     let strong = password.chars().count() >= 10
@@ -123,7 +125,7 @@ pub fn check_password(data: &Value) -> Result<(), ApiError> {
         && has(char::is_ascii_digit)
         && has(|c| !c.is_alphanumeric() && !c.is_whitespace());
     if strong {
-        Ok(())
+        Ok(password)
     } else {
         Err(ApiError::validation(
             "data.password: must be at least 10 characters and mix upper and lower case letters, \
@@ -132,10 +134,13 @@ pub fn check_password(data: &Value) -> Result<(), ApiError> {
     }
 }
 
-/// Appends a file-upload activity and points its `data.downloadUrl` at
-/// `/agents/<agentId>/uploads/<activityId>`; returns the activity id.
-pub fn record_upload(world: &mut World, now: Timestamp, draft: ActivityDraft, agent: Id) -> Id {
+/// Appends a file-upload activity, points its `data.downloadUrl` at
+/// `/agents/<agentId>/uploads/<activityId>` and keeps what the upload holds (see
+/// [`super::uploads`]); returns the activity id.
+pub fn record_upload(world: &mut World, now: Timestamp, draft: ActivityDraft, upload: Upload) -> Id {
+    let agent = upload.agent_id;
     let id = world.record_activity(now, draft);
+    world.uploads.insert(id, upload);
     if let Some(activity) = world.activities.iter_mut().rev().find(|a| a.id == id)
         && let Value::Object(data) = &mut activity.data
     {
@@ -182,7 +187,7 @@ pub async fn fetch_files(
     if !data.is_object() {
         return Err(ApiError::validation("data is required and must be an object"));
     }
-    check_password(&data)?;
+    let password = check_password(&data)?;
     let files = files(&data, &agent.os_type)?;
     if agent.is_active {
         let user = username(&world, &caller);
@@ -200,7 +205,7 @@ pub async fn fetch_files(
                 threat_id: None,
                 user_id: Some(caller.user_id),
             },
-            agent.id,
+            Upload::new(agent.id, password, files),
         );
     }
     Ok(Json(json!({"data": {"success": true}})))

@@ -5,7 +5,8 @@
 //! 4000010 Validation Error, 4010010 Authentication Failed (real body), 4030010 Insufficient
 //! permissions (real body), 4040010 Resource not found, 4050010 Method not allowed, 4290010 Too Many
 //! Requests (our code and title: the reference does not know the real 429 body; it also sends
-//! `Retry-After` in whole seconds).
+//! `Retry-After` in whole seconds), 5000010 Internal Server Error (ours, for an answer the
+//! simulator could not build, such as a zip).
 
 use axum::Json;
 use axum::http::header::RETRY_AFTER;
@@ -101,5 +102,18 @@ impl ApiError {
     /// title come from the reference).
     pub fn already_exists(detail: impl Into<String>) -> Self {
         ApiError { status: StatusCode::BAD_REQUEST, code: 4000030, title: "Already Exists Error", ..ApiError::validation(detail) }
+    }
+}
+
+impl ApiError {
+    /// 500 `5000010 Internal Server Error` (our code and title): the simulator failed to build an
+    /// answer (never caused by client input).
+    pub fn internal(detail: impl Into<String>) -> Self {
+        ApiError {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            code: 5000010,
+            title: "Internal Server Error",
+            ..ApiError::validation(detail)
+        }
     }
 }

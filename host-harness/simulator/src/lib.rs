@@ -19,8 +19,20 @@
 //! `POST agents/{id}/actions/fetch-files`,
 //! `POST dv/init-query`, `GET dv/query-status`, `GET dv/events`, `POST dv/cancel-query`,
 //! `POST dv/events/pq`, `GET dv/events/pq-ping`, `GET remote-scripts`,
-//! `POST remote-scripts/execute`, `GET remote-scripts/status`, `POST remote-scripts/fetch-files`.
+//! `POST remote-scripts/execute`, `GET remote-scripts/status`, `POST remote-scripts/fetch-files`,
+//! `GET|DELETE unified-exclusions`, `GET threats/{id}/download-from-cloud`,
+//! `GET agents/{id}/uploads/{activityId}` (a zip).
 //! Anything else: 404 (wrong method: 405), always with the error envelope.
+//!
+//! # The storage origin
+//! A third listener, [`Simulator::storage_url`] (`https://127.0.0.1:PORT`, TLS only, the console's
+//! certificate and CA), stands for the cloud storage that pre-signed download URLs point at
+//! (`remote-scripts/fetch-files` results in bucket `s1-remote-ops-results`, `download-from-cloud`
+//! samples in `s1-threat-files`). It has its own small router (no spec check, no API auth) and
+//! answers as S3 does: 400 `InvalidArgument` to a request carrying an `Authorization` header (a
+//! client leaking the SentinelOne token), 404 `NoSuchKey`, 403 `SignatureDoesNotMatch`, 403
+//! `AccessDenied` "Request has expired", in S3's XML; its requests are in the same request log.
+//! See [`storage`].
 //!
 //! # Quirks reproduced on purpose
 //! - End of pages: `nextCursor` is JSON `null` on `agents` and `accounts`, `""` on `sites`, and the
@@ -39,7 +51,8 @@
 //!   answer 429 with `Retry-After` (see [`rate_limit`]; intervals in [`SimulatorOptions`]).
 //! - DV and PowerQuery results only after polling; PowerQuery rows are positional arrays, capped
 //!   at 1000 without `| limit N`. `remote-scripts/fetch-files` answers `download_links` (snake
-//!   case) whose URLs are on another host and must be fetched without the auth header.
+//!   case) whose URLs are on another host (the storage origin) and must be fetched without the
+//!   auth header.
 //!
 //! # Modelling choices
 //! - `skipCount=true` answers `"totalItems": null`; `countOnly=true` answers an empty `data`.
@@ -70,9 +83,21 @@
 //!   for a `white_hash` exclusion, else `undefined`, whatever the caller's scope (see [`hashes`]).
 //! - `add-to-blacklist` counts an already blocked hash as affected (`result: "already_exists"`);
 //!   `fetch-file` and agent `fetch-files` "upload" at once: a type-86 (threat) or type-80 (agent)
-//!   activity whose `data.downloadUrl` is `/agents/<id>/uploads/<activityId>` (not served); only
-//!   active agents upload. Explore events are derived from the seed per threat (20–150). See
+//!   activity whose `data.downloadUrl` is `/agents/<id>/uploads/<activityId>`; only active agents
+//!   upload. Explore events are derived from the seed per threat (20–150). See
 //!   [`threat_extras`], [`agent_extras`].
+//! - Downloads (see [`uploads`], [`cloud_download`], [`archive`]): `GET
+//!   agents/{id}/uploads/{activityId}` answers a zip (`manifest.json` plus one entry per fetched
+//!   path) encrypted (ZipCrypto) with the password of the fetch request, which is kept in
+//!   [`World::uploads`] and never appears in an answer or the log; seeded type-86 uploads name
+//!   their own activity id and use the password `Seeded-Upload-1!`. `download-from-cloud` answers
+//!   a pre-signed storage URL to `<sha1>.zip`, one inert entry named after the threat's file,
+//!   password `infected`. Viewers get 403 on both (uploads and samples are privileged; our
+//!   choice). Remote-script results are an unencrypted zip holding `output.txt`.
+//! - `unified-exclusions` (see [`unified_exclusions`]) is a view over the exclusions: a `path`
+//!   exclusion whose `mode` starts with `disable_` is `agent_interaction`, everything else
+//!   `suppression`; all are `EDR`. `modeType` is required; the spec's filters the simulator does
+//!   not model (`engines`, `exclusionName__contains`, `applicationName__contains`) are a 400.
 //! - `move-agents` answers 200 (the spec says 204), needs `agentIds`/`ids`, moves only agents of
 //!   the group's site, refuses dynamic groups (see [`group_actions`]). `agents/applications` items
 //!   carry no agent id and the answer has no `pagination`.
@@ -146,15 +171,25 @@ mod power_query;
 mod rate_limit;
 mod remote_scripts;
 mod seed_scripts;
+// Unified exclusions, the storage origin and downloads (see their docs).
+mod archive;
+mod cloud_download;
+mod storage;
+mod unified_exclusions;
+mod uploads;
 
 #[cfg(test)]
 mod test_client;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_downloads;
+#[cfg(test)]
 mod tests_dv;
 #[cfg(test)]
 mod tests_policy;
+#[cfg(test)]
+mod tests_unified_exclusions;
 
 pub use clock::Timestamp;
 pub use live::LiveOptions;
@@ -183,6 +218,9 @@ pub struct SimulatorOptions {
     pub port: u16,
     /// The https port (0 = any free port).
     pub tls_port: u16,
+    /// The port of the storage origin that pre-signed download URLs point at, https only
+    /// (0 = any free port); see [`Simulator::storage_url`].
+    pub storage_port: u16,
     /// Minimum interval between two `dv/init-query` calls of one token (the console: 1/minute).
     pub dv_init_interval: Duration,
     /// Minimum interval between two `dv/query-status` calls of one token (the console: 1/second).
@@ -212,6 +250,7 @@ impl Default for SimulatorOptions {
             agents: 2500,
             port: 0,
             tls_port: 0,
+            storage_port: 0,
             dv_init_interval: Duration::from_secs(60),
             dv_status_interval: Duration::from_secs(1),
             dv_query_duration: Duration::from_secs(2),
@@ -243,6 +282,7 @@ impl SimulatorOptions {
 pub struct Simulator {
     address: SocketAddr,
     tls_address: SocketAddr,
+    storage_address: SocketAddr,
     ca_pem: String,
     connections: tls::Connections,
     state: AppState,
@@ -260,6 +300,14 @@ impl Simulator {
             Arc::new(Mutex::new(truth))
         });
         let jobs = jobs::Jobs::new(options.seed, options.timing(), seed_scripts::build(&world));
+        let bind = |port: u16| -> anyhow::Result<std::net::TcpListener> {
+            let listener =
+                std::net::TcpListener::bind(("127.0.0.1", port)).with_context(|| format!("simulator: cannot bind 127.0.0.1:{port}"))?;
+            listener.set_nonblocking(true)?;
+            Ok(listener)
+        };
+        let (listener, tls_listener, storage_listener) = (bind(options.port)?, bind(options.tls_port)?, bind(options.storage_port)?);
+        let (address, tls_address, storage_address) = (listener.local_addr()?, tls_listener.local_addr()?, storage_listener.local_addr()?);
         let state = AppState {
             world: Arc::new(Mutex::new(world)),
             log: Arc::new(RequestLog::default()),
@@ -268,15 +316,8 @@ impl Simulator {
             truth,
             faults: options.faults.map(|(seed, rate)| Arc::new(faults::Faults::new(seed, rate))),
             spec_violations: Arc::default(),
+            storage: Arc::new(storage::Storage::new(format!("https://{storage_address}"))),
         };
-        let bind = |port: u16| -> anyhow::Result<std::net::TcpListener> {
-            let listener =
-                std::net::TcpListener::bind(("127.0.0.1", port)).with_context(|| format!("simulator: cannot bind 127.0.0.1:{port}"))?;
-            listener.set_nonblocking(true)?;
-            Ok(listener)
-        };
-        let (listener, tls_listener) = (bind(options.port)?, bind(options.tls_port)?);
-        let (address, tls_address) = (listener.local_addr()?, tls_listener.local_addr()?);
         let identity = tls::Identity::generate().context("simulator: cannot make its TLS certificate")?;
         let ca_pem = identity.ca_pem.clone();
         let connections = tls::Connections::default();
@@ -290,15 +331,26 @@ impl Simulator {
         let (shutdown, shutdown_rx) = tokio::sync::oneshot::channel::<()>();
         let (ready_tx, ready_rx) = std::sync::mpsc::channel::<anyhow::Result<()>>();
         let app = routes::router(state.clone());
+        let storage_app = storage::router(state.clone());
         let live = live::run(state.clone(), options.live, options.seed);
         let thread = std::thread::Builder::new().name("s1-simulator".into()).spawn(move || {
             runtime.block_on(async move {
-                let listeners =
-                    tokio::net::TcpListener::from_std(listener).and_then(|l| Ok((l, tokio::net::TcpListener::from_std(tls_listener)?)));
-                let (plain, secure) = match listeners {
-                    Ok((plain, secure)) => (
+                let from_std = tokio::net::TcpListener::from_std;
+                let listeners = from_std(listener).and_then(|l| Ok((l, from_std(tls_listener)?, from_std(storage_listener)?)));
+                let (plain, secure, storage) = match listeners {
+                    Ok((plain, secure, storage)) => (
                         tls::CountingListener { tcp: plain, connections: counted.clone() },
-                        tls::TlsListener { tcp: secure, acceptor: tokio_rustls::TlsAcceptor::from(identity.server), connections: counted },
+                        tls::TlsListener {
+                            tcp: secure,
+                            acceptor: tokio_rustls::TlsAcceptor::from(identity.server.clone()),
+                            connections: counted,
+                        },
+                        // Storage connections are not the console's: counted apart, not reported.
+                        tls::TlsListener {
+                            tcp: storage,
+                            acceptor: tokio_rustls::TlsAcceptor::from(identity.server),
+                            connections: tls::Connections::default(),
+                        },
                     ),
                     Err(error) => {
                         let _ = ready_tx.send(Err(error.into()));
@@ -320,14 +372,19 @@ impl Simulator {
                             tracing::error!(%error, "simulator: TLS server stopped");
                         }
                     }
+                    result = axum::serve(storage, storage_app) => {
+                        if let Err(error) = result {
+                            tracing::error!(%error, "simulator: storage server stopped");
+                        }
+                    }
                     _ = shutdown_rx => {}
                 }
             });
             runtime.shutdown_background();
         })?;
         ready_rx.recv().context("simulator: server thread exited during start-up")??;
-        tracing::info!(%address, %tls_address, agents = options.agents, seed = options.seed, "SentinelOne simulator listening");
-        Ok(Simulator { address, tls_address, ca_pem, connections, state, shutdown: Some(shutdown), thread: Some(thread) })
+        tracing::info!(%address, %tls_address, %storage_address, agents = options.agents, seed = options.seed, "SentinelOne simulator listening");
+        Ok(Simulator { address, tls_address, storage_address, ca_pem, connections, state, shutdown: Some(shutdown), thread: Some(thread) })
     }
 
     /// `http://127.0.0.1:PORT` (no trailing slash, no `/web/api/v2.1`): plain http, which a host
@@ -342,7 +399,14 @@ impl Simulator {
         format!("https://{}", self.tls_address)
     }
 
-    /// The simulator's private CA (PEM), to trust for [`Simulator::https_url`].
+    /// `https://127.0.0.1:PORT`: the storage origin that pre-signed download URLs point at (TLS
+    /// only, same certificate and CA as [`Simulator::https_url`]; see the module docs).
+    pub fn storage_url(&self) -> String {
+        format!("https://{}", self.storage_address)
+    }
+
+    /// The simulator's private CA (PEM), to trust for [`Simulator::https_url`] and
+    /// [`Simulator::storage_url`].
     pub fn ca_pem(&self) -> &str {
         &self.ca_pem
     }

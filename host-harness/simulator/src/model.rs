@@ -304,6 +304,9 @@ pub struct World {
     pub restrictions: Vec<super::policy::PolicyItem>,
     /// Exclusions, see [`super::policy`].
     pub exclusions: Vec<super::policy::PolicyItem>,
+    /// What each file-upload activity's zip holds, password included (never serialized; see
+    /// [`super::uploads`]).
+    pub uploads: super::uploads::Uploads,
     /// The next id handed out at run time (notes, activities); above every seeded id.
     pub next_id: u64,
 }

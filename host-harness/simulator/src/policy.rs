@@ -133,7 +133,7 @@ impl PolicyItem {
         self.path.last().copied().unwrap_or(Node::Tenant)
     }
 
-    fn visible_to(&self, caller: &Caller) -> bool {
+    pub fn visible_to(&self, caller: &Caller) -> bool {
         self.path.contains(&Node::of_caller(caller.scope))
     }
 
@@ -227,7 +227,8 @@ pub fn insert(kind: &PolicyKind, world: &mut World, draft: &Draft, path: Vec<Nod
 
 // ---- GET ----
 
-struct PolicyFilter {
+/// A `GET`'s filters (also used by [`super::unified_exclusions`]).
+pub struct PolicyFilter {
     types: Option<Vec<String>>,
     value: Option<String>,
     value_contains: Option<Vec<String>>,
@@ -245,7 +246,7 @@ struct PolicyFilter {
 }
 
 impl PolicyFilter {
-    fn parse(p: &Params, kind: &PolicyKind, world: &World) -> Result<PolicyFilter, ApiError> {
+    pub fn parse(p: &Params, kind: &PolicyKind, world: &World) -> Result<PolicyFilter, ApiError> {
         let mut types = p.csv_enum("types", kind.types)?;
         if let Some(more) = p.csv_enum("type", kind.types)? {
             types.get_or_insert_with(Vec::new).extend(more);
@@ -279,7 +280,7 @@ impl PolicyFilter {
         })
     }
 
-    fn matches(&self, item: &PolicyItem) -> bool {
+    pub fn matches(&self, item: &PolicyItem) -> bool {
         allows(&self.types, &item.item_type)
             && self.value.as_ref().is_none_or(|v| *v == item.value)
             && contains_any(&self.value_contains, [item.value.as_str()])
@@ -310,7 +311,7 @@ fn requested_nodes(p: &Params) -> Result<Vec<Vec<Node>>, ApiError> {
     Ok(kinds)
 }
 
-fn sort_key(item: &PolicyItem, sort_by: &str) -> SortKey {
+pub fn sort_key(item: &PolicyItem, sort_by: &str) -> SortKey {
     match sort_by {
         "createdAt" => SortKey::Int(item.created_at.0),
         "updatedAt" => SortKey::Int(item.updated_at.0),

@@ -26,12 +26,16 @@
 //!   end marker `null`. Site-scoped users see only their agents' tasks.
 //! - `fetch-files` (Viewers get 403) returns links only for the caller's `completed` tasks whose
 //!   `outputDestination` was `SentinelCloud`; other ids (unknown, not finished, other
-//!   destinations) are silently left out. `downloadUrl` is a pre-signed-looking `https` URL on
-//!   another host (`*.amazonaws.example`) that the simulator does not serve: a client must fetch
-//!   such URLs WITHOUT the SentinelOne `Authorization` header.
+//!   destinations) are silently left out. `downloadUrl` is a pre-signed URL on the storage origin
+//!   (another host: [`super::storage`]), `/s1-remote-ops-results/<accountId>/<parentTaskId>/
+//!   <taskId>/<computerName>_<taskId>.zip`, valid for an hour; a client must fetch it WITHOUT the
+//!   SentinelOne `Authorization` header (storage answers 400 to one that sends it). The zip (not
+//!   encrypted) holds `output.txt`: a deterministic text naming the task, its parent, the agent's
+//!   computer name and the script. Each call signs new URLs (earlier ones stay valid).
 //! - No activities are recorded for script runs.
 
 use super::agents::{AgentFilter, select};
+use super::archive::{self, Entry};
 use super::auth::Caller;
 use super::clock::Timestamp;
 use super::deep_visibility::{id_list, json_object};
@@ -43,6 +47,7 @@ use super::paging::{EndMarker, Keyed, Listing, PageRequest, SortKey, keyed_by_fi
 use super::query::{Params, parse_id};
 use super::rng::SplitMix64;
 use super::state::AppState;
+use super::storage::{Blob, REMOTE_OPS_BUCKET, Storage};
 use super::threat_actions::{action_body, data_text};
 use axum::Json;
 use axum::body::Bytes;
@@ -213,22 +218,22 @@ impl ScriptTask {
         caller.scope.admits(self.agent.account_id, self.agent.site_id)
     }
 
-    /// A pre-signed-looking link on another host (not served by the simulator).
-    fn download_link(&self, signed_at: Timestamp) -> Value {
-        let file_name = format!("{}_{}.zip", self.agent.computer_name, self.id);
-        let stamp: String = signed_at.to_string().chars().filter(|c| c.is_ascii_alphanumeric()).take(15).collect();
-        let url = format!(
-            "https://s1-remote-ops-results.s3.us-east-1.amazonaws.example/{}/{}/{}/{file_name}\
-             ?X-Amz-Algorithm=AWS4-HMAC-SHA256\
-             &X-Amz-Credential=ASIAS1SIMULATOR00000%2F{}%2Fus-east-1%2Fs3%2Faws4_request\
-             &X-Amz-Date={stamp}Z&X-Amz-Expires=3600&X-Amz-SignedHeaders=host&X-Amz-Signature={}",
-            self.agent.account_id,
-            self.parent_task_id,
-            self.id,
-            &stamp[..8],
-            SplitMix64::new(self.id.0 ^ signed_at.0 as u64).hex(64),
+    /// The task's output: a zip holding `output.txt`.
+    fn output_zip(&self) -> Result<Vec<u8>, ApiError> {
+        let text = format!(
+            "Remote script output (simulated)\ntaskId: {}\nparentTaskId: {}\nagent: {}\nscript: {}\nstatus: completed\n",
+            self.id, self.parent_task_id, self.agent.computer_name, self.script_name
         );
-        json!({"taskId": self.id, "fileName": file_name, "downloadUrl": url})
+        archive::build(&[Entry::new("output.txt", text)], None).map_err(|e| ApiError::internal(format!("cannot build the output zip: {e}")))
+    }
+
+    /// Stores the output on the storage origin and answers its link.
+    fn download_link(&self, storage: &Storage) -> Result<Value, ApiError> {
+        let file_name = format!("{}_{}.zip", self.agent.computer_name, self.id);
+        let key = format!("{}/{}/{}/{file_name}", self.agent.account_id, self.parent_task_id, self.id);
+        let blob = Blob { bytes: self.output_zip()?, content_type: "application/zip", file_name: file_name.clone() };
+        let url = storage.presign(REMOTE_OPS_BUCKET, &key, blob);
+        Ok(json!({"taskId": self.id, "fileName": file_name, "downloadUrl": url}))
     }
 }
 
@@ -426,12 +431,12 @@ pub async fn fetch_files(State(state): State<AppState>, caller: Caller, body: By
     }
     .ok_or_else(|| ApiError::validation("data.taskIds is required (an array of task ids)"))?;
     let jobs = state.jobs();
-    let (now, step, signed_at) = (Instant::now(), jobs.timing.script_step, Timestamp::now());
+    let (now, step) = (Instant::now(), jobs.timing.script_step);
     let links: Vec<Value> = jobs
         .tasks
         .iter()
         .filter(|t| task_ids.contains(&t.id) && t.visible_to(&caller) && t.is_cloud_output() && t.stage(now, step).0 == Stage::Completed)
-        .map(|t| t.download_link(signed_at))
-        .collect();
+        .map(|t| t.download_link(&state.storage))
+        .collect::<Result<_, _>>()?;
     Ok(Json(json!({"data": {"download_links": links}})))
 }

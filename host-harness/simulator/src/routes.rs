@@ -18,6 +18,8 @@ use super::{agent_extras, group_actions, hashes, threat_extras};
 use axum::routing::put;
 // Deep Visibility, PowerQuery and remote scripts.
 use super::{deep_visibility as dv, power_query as pq, remote_scripts as scripts};
+// Unified exclusions and downloads (agent uploads, threat samples).
+use super::{cloud_download, unified_exclusions as unified, uploads};
 
 pub const PREFIX: &str = "/web/api/v2.1";
 
@@ -72,6 +74,9 @@ pub fn router(state: AppState) -> Router {
         .route(&p("remote-scripts/execute"), post(scripts::execute))
         .route(&p("remote-scripts/status"), get(scripts::status))
         .route(&p("remote-scripts/fetch-files"), post(scripts::fetch_files))
+        .route(&p("unified-exclusions"), get(unified::list).delete(unified::delete))
+        .route(&p("threats/{id}/download-from-cloud"), get(cloud_download::download_from_cloud))
+        .route(&p("agents/{id}/uploads/{activity_id}"), get(uploads::download))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(state.clone(), super::spec::check))

@@ -215,6 +215,7 @@ pub fn build_with(seed: u64, agent_count: usize, threat_count: usize, started_at
         alerts: Vec::new(),
         restrictions: Vec::new(),
         exclusions: Vec::new(),
+        uploads: Default::default(),
         next_id: 0,
     };
     world.refresh_counts();

@@ -4,12 +4,16 @@
 //! before, so the accounts/sites/groups/agents of a seed are unchanged by this module. Counts:
 //! [`THREATS`] threats by default, [`ACTIVITIES`] activities (a few per threat on its timeline, the rest agent
 //! and user events), [`ALERTS`] alerts; none when there are no agents. Each kind is created in time
-//! order, so id order is creation order, as on the console.
+//! order, so id order is creation order, as on the console. Seeded type-86 (threat file uploaded)
+//! activities have `data.downloadUrl` `/agents/<agentId>/uploads/<their own id>` and an upload in
+//! [`World::uploads`] holding the threat's `filePath` under
+//! [`super::uploads::SEEDED_UPLOAD_PASSWORD`].
 
 use super::activity_types as types;
 use super::clock::{MICROS_PER_DAY, MICROS_PER_SECOND, Timestamp};
 use super::model::*;
 use super::rng::SplitMix64;
+use super::uploads::{SEEDED_UPLOAD_PASSWORD, Upload};
 use serde_json::{Value, json};
 
 pub const THREATS: usize = 300;
@@ -139,10 +143,13 @@ pub fn populate(world: &mut World, threat_count: usize) {
             ));
         }
         if rng.chance(8) {
+            // This id once named the upload; it is still drawn so every later id stays the same,
+            // and the `downloadUrl` (added below) names the activity's own id, as the spec says.
+            let _former_upload_id = ids.take();
             drafts.push(on_threat(
                 types::THREAT_FILE_UPLOADED,
                 created_at.plus_micros(rng.below(span as u64) as i64),
-                json!({"threatName": name, "downloadUrl": format!("/agents/{}/uploads/{}", agent.id, ids.take()), "filePath": threat.threat_info.file_path}),
+                json!({"threatName": name, "filePath": threat.threat_info.file_path}),
                 format!("Threat file of {name} uploaded"),
             ));
         }
@@ -182,8 +189,15 @@ pub fn populate(world: &mut World, threat_count: usize) {
         ));
     }
     drafts.sort_by_key(|(at, _)| *at);
-    for (at, draft) in drafts {
+    for (at, mut draft) in drafts {
         let id = ids.take();
+        if draft.activity_type == types::THREAT_FILE_UPLOADED
+            && let (Some(agent), Value::Object(data)) = (draft.agent, &mut draft.data)
+        {
+            let path = data.get("filePath").and_then(Value::as_str).unwrap_or_default().to_string();
+            data.insert("downloadUrl".into(), json!(format!("/agents/{agent}/uploads/{id}")));
+            world.uploads.insert(id, Upload::new(agent, SEEDED_UPLOAD_PASSWORD, vec![path]));
+        }
         let agent = draft.agent.and_then(|a| world.agents.iter().find(|x| x.id == a));
         world.activities.push(Activity {
             id,

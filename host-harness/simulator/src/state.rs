@@ -1,4 +1,4 @@
-//! State shared by every handler: the world and the request log.
+//! State shared by every handler: the world, the request log and the storage origin's objects.
 
 use super::jobs::Jobs;
 use super::model::World;
@@ -19,6 +19,8 @@ pub struct AppState {
     pub faults: Option<Arc<super::faults::Faults>>,
     /// Requests refused for what the v2.1 specification does not declare (see [`super::spec`]).
     pub spec_violations: Arc<super::spec::Violations>,
+    /// The objects behind pre-signed download URLs (see [`super::storage`]).
+    pub storage: Arc<super::storage::Storage>,
 }
 
 impl AppState {

@@ -1,6 +1,6 @@
-//! Test support shared by `tests.rs`, `tests_policy.rs` and `tests_dv.rs`: a tiny blocking
-//! HTTP/1.1 client that talks to a running [`Simulator`] over a real TCP socket, plus thin JSON
-//! helpers on top of it.
+//! Test support shared by `tests.rs`, `tests_policy.rs`, `tests_dv.rs` and `tests_downloads.rs`: a
+//! tiny blocking HTTP/1.1 client that talks to a running [`Simulator`] over a real TCP socket
+//! (plain, or TLS for the storage origin), plus thin JSON helpers on top of it.
 
 use super::{PREFIX, Simulator, SimulatorOptions};
 use serde_json::Value;
@@ -31,17 +31,81 @@ impl Reply {
     }
 }
 
+/// One answer with its body as bytes (downloads).
+pub(super) struct Download {
+    pub(super) status: u16,
+    pub(super) headers: Vec<(String, String)>,
+    pub(super) body: Vec<u8>,
+}
+
+impl Download {
+    /// The first header of that name (case-insensitive).
+    pub(super) fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    /// The body as text (error documents).
+    pub(super) fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
 /// Sends one request (`Connection: close`) and reads the whole answer. `target` is a path and
 /// query under [`PREFIX`] (`agents?limit=5`), or an absolute path when it starts with `/`. The
 /// token goes in `Authorization: ApiToken …`; the body (normally JSON) is sent as is, with a
 /// content type and length on every method but a body-less `GET`.
 pub(super) fn request(sim: &Simulator, method: &str, target: &str, token: Option<&str>, body: Option<&str>) -> Reply {
+    let answer = request_bytes(sim, method, target, token, body);
+    Reply { status: answer.status, headers: answer.headers, body: String::from_utf8(answer.body).expect("a text body") }
+}
+
+/// [`request`] with the body as bytes.
+pub(super) fn request_bytes(sim: &Simulator, method: &str, target: &str, token: Option<&str>, body: Option<&str>) -> Download {
     let address = sim.base_url().trim_start_matches("http://").to_string();
     let mut stream = TcpStream::connect(&address).expect("connect");
     let path = if target.starts_with('/') { target.to_string() } else { format!("{PREFIX}/{target}") };
-    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\nAccept: application/json\r\n");
-    if let Some(token) = token {
-        head.push_str(&format!("Authorization: ApiToken {token}\r\n"));
+    let authorization = token.map(|t| format!("ApiToken {t}"));
+    exchange(&mut stream, &address, method, &path, authorization.as_deref(), body)
+}
+
+/// `GET url` over TLS (trusting the simulator's CA), with an optional `Authorization` header:
+/// how a client fetches a pre-signed storage URL.
+pub(super) fn get_https(sim: &Simulator, url: &str, authorization: Option<&str>) -> Download {
+    use tokio_rustls::rustls;
+    let rest = url.strip_prefix("https://").expect("an https URL");
+    let (address, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(rustls::pki_types::CertificateDer::from(pem_der(sim.ca_pem()))).expect("the CA parses");
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let host = address.split(':').next().unwrap().to_string();
+    let connection = rustls::ClientConnection::new(std::sync::Arc::new(config), host.try_into().unwrap()).unwrap();
+    let mut tls = rustls::StreamOwned::new(connection, TcpStream::connect(address).expect("connect"));
+    exchange(&mut tls, address, "GET", path, authorization, None)
+}
+
+/// The DER bytes of a one-certificate PEM.
+fn pem_der(pem: &str) -> Vec<u8> {
+    use base64::Engine;
+    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    base64::engine::general_purpose::STANDARD.decode(body).expect("PEM base64")
+}
+
+fn exchange(
+    stream: &mut (impl Read + Write),
+    host: &str,
+    method: &str,
+    path: &str,
+    authorization: Option<&str>,
+    body: Option<&str>,
+) -> Download {
+    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nAccept: application/json\r\n");
+    if let Some(authorization) = authorization {
+        head.push_str(&format!("Authorization: {authorization}\r\n"));
     }
     if method != "GET" || body.is_some() {
         head.push_str(&format!("Content-Type: application/json\r\nContent-Length: {}\r\n", body.unwrap_or("").len()));
@@ -49,28 +113,34 @@ pub(super) fn request(sim: &Simulator, method: &str, target: &str, token: Option
     head.push_str("\r\n");
     stream.write_all(head.as_bytes()).unwrap();
     stream.write_all(body.unwrap_or("").as_bytes()).unwrap();
+    stream.flush().unwrap();
     let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).unwrap();
-    let text = String::from_utf8(raw).unwrap();
-    let (head, body) = text.split_once("\r\n\r\n").expect("header end");
+    if let Err(error) = stream.read_to_end(&mut raw) {
+        // A TLS peer that closes without close_notify: what was read is the whole answer.
+        assert_eq!(error.kind(), std::io::ErrorKind::UnexpectedEof, "{error}");
+    }
+    let end = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("header end");
+    let head = String::from_utf8(raw[..end].to_vec()).unwrap();
+    let body = &raw[end + 4..];
     let mut lines = head.lines();
     let status = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
     let headers: Vec<(String, String)> =
         lines.filter_map(|l| l.split_once(':')).map(|(k, v)| (k.trim().to_string(), v.trim().to_string())).collect();
     let chunked = headers.iter().any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"));
-    let body = if chunked { dechunk(body) } else { body.to_string() };
-    Reply { status, headers, body }
+    let body = if chunked { dechunk(body) } else { body.to_vec() };
+    Download { status, headers, body }
 }
 
 /// Joins the chunks of a `Transfer-Encoding: chunked` body.
-pub(super) fn dechunk(mut rest: &str) -> String {
-    let mut out = String::new();
-    while let Some((size, tail)) = rest.split_once("\r\n") {
-        let size = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+pub(super) fn dechunk(mut rest: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(line_end) = rest.windows(2).position(|w| w == b"\r\n") {
+        let size = usize::from_str_radix(String::from_utf8_lossy(&rest[..line_end]).trim(), 16).unwrap_or(0);
         if size == 0 {
             break;
         }
-        out.push_str(&tail[..size]);
+        let tail = &rest[line_end + 2..];
+        out.extend_from_slice(&tail[..size]);
         rest = &tail[size + 2..];
     }
     out

@@ -403,7 +403,7 @@ fn fetch_files_returns_links_only_for_completed_cloud_tasks() {
     let completed_cloud = all.iter().find(|t| t["parentTaskId"] == json!(cloud) && t["status"] == json!("completed")).unwrap();
     assert_eq!(links[0]["taskId"], completed_cloud["id"]);
     let url = links[0]["downloadUrl"].as_str().unwrap();
-    assert!(url.starts_with("https://") && !url.contains("127.0.0.1") && url.contains("X-Amz-Signature="));
+    assert!(url.starts_with(&format!("{}/s1-remote-ops-results/", sim.storage_url())) && url.contains("X-Amz-Signature="));
     assert!(links[0]["fileName"].as_str().unwrap().ends_with(".zip"));
 }
 

@@ -7,13 +7,13 @@ use super::*;
 use serde_json::{Value, json};
 use std::collections::HashSet;
 
-fn assert_error(reply: &(u16, Value), status: u16, code: u64) {
+pub(super) fn assert_error(reply: &(u16, Value), status: u16, code: u64) {
     assert_eq!(reply.0, status, "{}", reply.1);
     assert_eq!(reply.1["errors"][0]["code"], json!(code), "{}", reply.1);
 }
 
 /// Every item of a listing, following `nextCursor`; also the number of pages.
-fn all_pages(sim: &Simulator, endpoint: &str, query: &str, token: &str) -> (Vec<Value>, usize) {
+pub(super) fn all_pages(sim: &Simulator, endpoint: &str, query: &str, token: &str) -> (Vec<Value>, usize) {
     let (mut items, mut pages, mut cursor) = (Vec::new(), 0, None::<String>);
     loop {
         let mut target = format!("{endpoint}?{query}");
@@ -31,7 +31,7 @@ fn all_pages(sim: &Simulator, endpoint: &str, query: &str, token: &str) -> (Vec<
 }
 
 const SHA1: &str = "0123456789abcdef0123456789abcdef01234567";
-const PASSWORD: &str = "Str0ng!Passw0rd";
+pub(super) const PASSWORD: &str = "Str0ng!Passw0rd";
 
 fn restriction(value: &str, filter: Value) -> Value {
     json!({"data": {"type": "black_hash", "value": value, "osType": "windows", "description": "test"},
@@ -39,7 +39,7 @@ fn restriction(value: &str, filter: Value) -> Value {
 }
 
 /// (account, site, group of that site, another site) ids of the first site, as strings.
-fn first_site(sim: &Simulator) -> (String, String, String, String) {
+pub(super) fn first_site(sim: &Simulator) -> (String, String, String, String) {
     let world = sim.world();
     let w = world.lock().unwrap();
     let site = &w.sites[0];
@@ -47,7 +47,7 @@ fn first_site(sim: &Simulator) -> (String, String, String, String) {
     (site.account_id.to_string(), site.id.to_string(), group.id.to_string(), w.sites[1].id.to_string())
 }
 
-fn ids_of(items: &[Value]) -> Vec<String> {
+pub(super) fn ids_of(items: &[Value]) -> Vec<String> {
     items.iter().map(|i| i["id"].as_str().unwrap().to_string()).collect()
 }
 
@@ -308,7 +308,7 @@ fn hash_verdict_follows_seeded_threats_and_white_hash_exclusions() {
 
 /// The first seeded threat that `pick` accepts (nothing moves agents in these tests, so the seeded
 /// `agentRealtimeInfo` is current).
-fn threat(sim: &Simulator, pick: impl Fn(&Threat) -> bool) -> Threat {
+pub(super) fn threat(sim: &Simulator, pick: impl Fn(&Threat) -> bool) -> Threat {
     let world = sim.world();
     let w = world.lock().unwrap();
     w.threats.iter().find(|t| pick(t)).cloned().expect("a seeded threat matches")
@@ -507,7 +507,7 @@ fn applications_are_deterministic_per_agent_and_confined_to_scope() {
     assert_eq!(both, apps, "the out-of-scope agent contributes nothing");
 }
 
-fn active_agent(sim: &Simulator) -> Agent {
+pub(super) fn active_agent(sim: &Simulator) -> Agent {
     let world = sim.world();
     let w = world.lock().unwrap();
     w.agents.iter().find(|a| a.is_active && a.os_type == "windows").unwrap().clone()

@@ -18,7 +18,9 @@
 //! - `fetch-file` (`data.password` as in [`super::agent_extras::check_password`]): `affected`
 //!   counts the matched threats whose agent is active and not decommissioned; each gets a type-86
 //!   activity at once (the upload is instantaneous), with `data.downloadUrl`
-//!   `/agents/<agentId>/uploads/<activityId>` and `data.fileDisplayName` (the threat name).
+//!   `/agents/<agentId>/uploads/<activityId>` and `data.fileDisplayName` (the threat name); that
+//!   path serves a zip of the threat's `filePath` encrypted with the request's password (see
+//!   [`super::uploads`]).
 //! - As for every threat action, an empty filter acts on every threat in scope.
 
 use super::activity_types as types;
@@ -37,6 +39,7 @@ use super::rng::{SplitMix64, fnv1a};
 use super::state::AppState;
 use super::threat_actions::{action_body, data_text, threat_in_path, username};
 use super::threats::{ThreatFilter, select};
+use super::uploads::Upload;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::PathRejection;
@@ -263,11 +266,16 @@ fn record_on_threat(
     now: Timestamp,
     threat: &Threat,
     activity_type: u32,
-    mut data: Value,
+    data: Value,
     text: String,
 ) -> Id {
+    world.record_activity(now, on_threat(caller, threat, activity_type, data, text))
+}
+
+/// An activity on `threat`, with the threat name added to `data`.
+fn on_threat(caller: &Caller, threat: &Threat, activity_type: u32, mut data: Value, text: String) -> ActivityDraft {
     data["threatName"] = json!(threat.threat_info.threat_name);
-    let draft = ActivityDraft {
+    ActivityDraft {
         activity_type,
         primary_description: text,
         secondary_description: Some(threat.agent_realtime_info.agent_computer_name.clone()),
@@ -275,18 +283,13 @@ fn record_on_threat(
         agent_id: Some(threat.agent_realtime_info.agent_id),
         threat_id: Some(threat.id),
         user_id: Some(caller.user_id),
-    };
-    if activity_type == types::THREAT_FILE_UPLOADED {
-        record_upload(world, now, draft, threat.agent_realtime_info.agent_id)
-    } else {
-        world.record_activity(now, draft)
     }
 }
 
 pub async fn fetch_file(State(state): State<AppState>, caller: Caller, body: Bytes) -> Result<Json<Value>, ApiError> {
     caller.require(Role::IncidentResponse)?;
     let (filter, data) = action_body(&body)?;
-    check_password(&data)?;
+    let password = check_password(&data)?;
     let filter = ThreatFilter::parse(&filter)?;
     let mut world = state.world();
     let user = username(&world, &caller);
@@ -298,15 +301,15 @@ pub async fn fetch_file(State(state): State<AppState>, caller: Caller, body: Byt
         .collect();
     for threat in &uploading {
         let info = &threat.threat_info;
-        record_on_threat(
-            &mut world,
+        let draft = on_threat(
             &caller,
-            now,
             threat,
             types::THREAT_FILE_UPLOADED,
             json!({"username": user, "fileDisplayName": info.threat_name, "filePath": info.file_path, "computerName": threat.agent_realtime_info.agent_computer_name}),
             format!("Threat file of {} uploaded", info.threat_name),
         );
+        let upload = Upload::new(threat.agent_realtime_info.agent_id, password.as_str(), vec![info.file_path.clone()]);
+        record_upload(&mut world, now, draft, upload);
     }
     Ok(Json(json!({"data": {"affected": uploading.len()}})))
 }
