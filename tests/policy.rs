@@ -171,3 +171,60 @@ async fn hash_reputation_ranks_a_malicious_hash_as_malicious() {
     assert_eq!(output["rank"], "9");
     assert_eq!(sim.requests()[0].path, format!("/web/api/v2.1/hashes/{}/reputation", threat.threat_info.sha1));
 }
+
+/// Adds a path exclusion that turns the agent's monitors off (an `agent_interaction` one in the
+/// unified API) and returns its id.
+async fn interaction_exclusion(sim: &s1_simulator::Simulator) -> String {
+    let site = world(sim).sites[0].id.to_string();
+    let input = json!({"type": "path", "value": "/opt/build/cache", "osTypes": ["linux"], "pathExclusionType": "folder", "mode": "disable_all_monitors", "scope": {"siteIds": [site]}});
+    let added = invoke_ok(&connect(sim, tokens::ADMIN), "exclusions.add", &input.to_string()).await;
+    added["results"][0]["items"][0]["id"].as_str().expect("the created exclusion's id").to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unified_exclusions_list_one_mode_type_with_the_mode_sent() {
+    let sim = simulator();
+    let id = interaction_exclusion(&sim).await;
+    let conn = connect(&sim, tokens::ADMIN);
+    let interaction = invoke_ok(&conn, "unified-exclusions.list", r#"{"modeType": "agent_interaction"}"#).await;
+    assert!(ids(&interaction).contains(&id));
+    assert!(interaction["items"].as_array().unwrap().iter().all(|e| e["modeType"] == "agent_interaction"));
+    let suppression = invoke_ok(&conn, "unified-exclusions.list", r#"{"modeType": "suppression"}"#).await;
+    assert!(!ids(&suppression).contains(&id));
+    assert_eq!(ids(&interaction).len() + ids(&suppression).len(), world(&sim).exclusions.len());
+    let listed = sim.requests().into_iter().rev().find(|r| r.path.ends_with("/unified-exclusions")).unwrap();
+    assert!(listed.query.contains(&("modeType".to_owned(), "suppression".to_owned())), "{:?}", listed.query);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unified_exclusions_list_without_a_mode_type_is_refused_and_sends_nothing() {
+    let sim = simulator();
+    let error = invoke_err(&connect(&sim, tokens::ADMIN), "unified-exclusions.list", "{}").await;
+    assert!(matches!(error, PluginError::InvalidInput(ref i) if i.field.as_deref() == Some("/modeType")), "{error:?}");
+    assert!(sim.requests().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unified_exclusions_delete_sends_each_id_with_its_exclusion_type() {
+    let sim = simulator();
+    let id = interaction_exclusion(&sim).await;
+    sim.clear_requests();
+    let input = json!({"ids": [id], "modeType": "agent_interaction"});
+    let deleted = invoke_ok(&connect(&sim, tokens::ADMIN), "unified-exclusions.delete", &input.to_string()).await;
+    assert_eq!(deleted["affected"], 1);
+    let requests = sim.requests();
+    assert!(requests[0].query.contains(&("modeType".to_owned(), "agent_interaction".to_owned())), "the id lookup names the mode type");
+    let delete = requests.iter().find(|r| r.method == "DELETE").unwrap();
+    assert_eq!(delete.body, Some(json!({"data": {"exclusions": [{"id": id, "exclusionType": "EDR"}]}})));
+    assert!(world(&sim).exclusions.iter().all(|e| e.id.to_string() != id));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_unified_exclusion_of_another_mode_type_is_reported_unknown_by_a_dry_run() {
+    let sim = simulator();
+    let id = interaction_exclusion(&sim).await;
+    let input = json!({"ids": [id], "modeType": "suppression", "dryRun": true});
+    let output = invoke_ok(&connect(&sim, tokens::ADMIN), "unified-exclusions.delete", &input.to_string()).await;
+    assert_eq!((output["wouldAffect"].clone(), output["notFound"].clone()), (json!(0), json!([id])));
+    assert!(sim.requests().iter().all(|r| r.method != "DELETE"));
+}

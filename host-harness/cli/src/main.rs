@@ -215,6 +215,10 @@ struct ConnectionArgs {
     /// Reach the console through this HTTP proxy (CONNECT), e.g. http://proxy:3128.
     #[arg(long, value_name = "URL")]
     proxy: Option<String>,
+    /// Also allow requests to this origin (repeatable): the storage behind signed download links,
+    /// e.g. https://s1-remote-ops-results.s3.us-east-1.amazonaws.com. It never gets the token.
+    #[arg(long = "allowed-origin", value_name = "URL")]
+    allowed_origins: Vec<String>,
     /// Let the console's name resolve to a private or loopback address (an on-premises console).
     #[arg(long)]
     allow_private_addresses: bool,
@@ -256,6 +260,7 @@ impl ConnectionArgs {
         let network = &mut settings.network;
         network.ca_file = self.ca_file.clone().or(network.ca_file.take());
         network.proxy = self.proxy.clone().or(network.proxy.take());
+        network.allowed_origins.extend(self.allowed_origins.iter().cloned());
         network.allow_private_addresses |= self.allow_private_addresses;
         network.allow_loopback_http |= self.allow_loopback_http;
         let limits = &mut settings.limits;
@@ -425,9 +430,10 @@ async fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
                 std::fs::write(path, simulator.ca_pem()).with_context(|| format!("writing {}", path.display()))?;
             }
             eprintln!(
-                "SentinelOne simulator listening on {} (its private CA: --ca-file) and {} (plain http)",
+                "SentinelOne simulator listening on {} (its private CA: --ca-file) and {} (plain http); its storage for signed download links: {}",
                 simulator.https_url(),
-                simulator.base_url()
+                simulator.base_url(),
+                simulator.storage_url()
             );
             eprintln!(
                 "tokens: admin={} viewer={} soc={} it={} incident-response={} expiring={} expired={}",

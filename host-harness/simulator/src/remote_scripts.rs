@@ -21,7 +21,8 @@
 //! - Nothing to run (`affected: 0`) answers `parentTaskId: null` and creates no task.
 //!   `requiresApproval: true` answers `pending: true` with a `pendingExecutionId` and creates no
 //!   task (approvals are not modelled).
-//! - Status needs `parentTaskId` (400 without); an unknown one is an empty page. Filters `ids`,
+//! - Status filters by `parentTaskId` (optional, as the spec says; an unknown one is an empty
+//!   page), `ids`,
 //!   `status`, `computerName__contains`, `createdAt__*`; sort `id`, `createdAt`, `updatedAt`;
 //!   end marker `null`. Site-scoped users see only their agents' tasks.
 //! - `fetch-files` (Viewers get 403) returns links only for the caller's `completed` tasks whose
