@@ -79,7 +79,10 @@ async fn an_agent_upload_is_the_zip_of_the_fetched_file_under_the_fetch_password
     let manifest: Value = serde_json::from_slice(&entry(&file.bytes, "manifest.json", PASSWORD)).unwrap();
     assert!(manifest.to_string().contains("dropper.exe"), "{manifest}");
     let sent = sim.requests().into_iter().rev().find(|r| r.path.contains("/uploads/")).unwrap();
-    assert_eq!((sent.method.as_str(), sent.path.clone(), sent.status), ("GET", format!("/web/api/v2.1/agents/{ACTIVE}/uploads/{activity}"), 200));
+    assert_eq!(
+        (sent.method.as_str(), sent.path.clone(), sent.status),
+        ("GET", format!("/web/api/v2.1/agents/{ACTIVE}/uploads/{activity}"), 200)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -61,7 +61,8 @@ pub fn download(client: &Client, source: &Source) -> Result<File, Error> {
             let links = data.get("download_links").or_else(|| data.get("downloadLinks")).and_then(Value::as_array);
             let entry = links.into_iter().flatten().filter_map(Value::as_object).find(|l| {
                 let id = l.get("taskId");
-                id.and_then(Value::as_str) == Some(task_id.as_str()) || id.is_some_and(|v| v.to_string() == *task_id)
+                id.and_then(Value::as_str) == Some(task_id.as_str())
+                    || id.and_then(Value::as_u64).is_some_and(|n| n.to_string() == *task_id)
             });
             let Some(entry) = entry else {
                 return Err(Error::NotFound(Upstream {
@@ -130,10 +131,11 @@ pub fn locate(client: &Client, url: &str) -> Result<Location, Error> {
         return Err(bad("has no host, or carries credentials"));
     }
     let console = &client.config.console;
-    if scheme == console.scheme && authority.eq_ignore_ascii_case(&console.authority) {
-        if let Some(path) = path_and_query.strip_prefix(API_PREFIX).filter(|p| !p.contains(['?', '#']) && !p.contains("..")) {
-            return Ok(Location::Console(path.to_owned()));
-        }
+    if scheme == console.scheme
+        && authority.eq_ignore_ascii_case(&console.authority)
+        && let Some(path) = path_and_query.strip_prefix(API_PREFIX).filter(|p| !p.contains(['?', '#']) && !p.contains(".."))
+    {
+        return Ok(Location::Console(path.to_owned()));
     }
     Ok(Location::Elsewhere { scheme, authority: authority.to_owned(), path_and_query })
 }
