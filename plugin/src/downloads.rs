@@ -254,15 +254,7 @@ mod tests {
         let t = FakeTransport::new(vec![(200, json!({"data": {"downloadUrl": "https://s3.example/x", "fileName": "x.zip"}}))]);
         raw(&t, 403, &[], b"<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>");
         let e = run(&t, &[], Source::ThreatFromCloud("7".into())).unwrap_err();
-        assert_eq!(
-            e,
-            Error::Upstream(Upstream {
-                status: 403,
-                code: None,
-                title: Some("AccessDenied".into()),
-                detail: Some("Request has expired".into())
-            })
-        );
+        assert!(matches!(e, Error::Upstream(ref u) if u.status == 403 && u.title.as_deref() == Some("AccessDenied")), "{e:?}");
     }
 
     #[test]

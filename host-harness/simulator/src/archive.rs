@@ -41,21 +41,23 @@ pub fn build(entries: &[Entry], password: Option<&str>) -> zip::result::ZipResul
     Ok(writer.finish()?.into_inner())
 }
 
+/// An entry of a zip, decrypted with `password` when given (for tests).
+#[cfg(test)]
+pub fn read(zip: &[u8], name: &str, password: Option<&str>) -> zip::result::ZipResult<Vec<u8>> {
+    use std::io::Read as _;
+    let mut archive = zip::ZipArchive::new(Cursor::new(zip))?;
+    let mut file = match password {
+        Some(p) => archive.by_name_decrypt(name, p.as_bytes())?,
+        None => archive.by_name(name)?,
+    };
+    let mut out = Vec::new();
+    file.read_to_end(&mut out)?;
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Read;
-
-    fn read(zip: &[u8], name: &str, password: Option<&str>) -> zip::result::ZipResult<Vec<u8>> {
-        let mut archive = zip::ZipArchive::new(Cursor::new(zip))?;
-        let mut file = match password {
-            Some(p) => archive.by_name_decrypt(name, p.as_bytes())?,
-            None => archive.by_name(name)?,
-        };
-        let mut out = Vec::new();
-        file.read_to_end(&mut out)?;
-        Ok(out)
-    }
 
     #[test]
     fn a_password_protected_archive_opens_only_with_its_password() {

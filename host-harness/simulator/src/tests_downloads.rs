@@ -9,19 +9,9 @@ use super::tests_policy::{PASSWORD, active_agent, assert_error, first_site, thre
 use super::uploads::SEEDED_UPLOAD_PASSWORD;
 use super::*;
 use serde_json::{Value, json};
-use std::io::{Cursor, Read};
+use std::io::Cursor;
 
-/// An entry of a zip, decrypted with `password` when given.
-fn unzip(zip: &[u8], name: &str, password: Option<&str>) -> zip::result::ZipResult<Vec<u8>> {
-    let mut archive = zip::ZipArchive::new(Cursor::new(zip))?;
-    let mut file = match password {
-        Some(password) => archive.by_name_decrypt(name, password.as_bytes())?,
-        None => archive.by_name(name)?,
-    };
-    let mut bytes = Vec::new();
-    file.read_to_end(&mut bytes)?;
-    Ok(bytes)
-}
+use super::archive::read as unzip;
 
 fn entry_names(zip: &[u8]) -> Vec<String> {
     let archive = zip::ZipArchive::new(Cursor::new(zip)).expect("a zip");
