@@ -154,6 +154,29 @@ describe("invoke", () => {
   });
 });
 
+describe("downloads", () => {
+  test("an agent upload comes back as the zip's bytes", async () => {
+    const admin = await plugin();
+    const agent = admin.invoke("agents.list", { isActive: true, osTypes: ["windows"], maxItems: 1 }).items[0].id;
+    admin.invoke("agents.fetch-files", { id: agent, files: ["C:\\Temp\\a.txt"], password: "Zip-Pass-2026!" });
+    const newest = admin.invoke("activities.list", { agentIds: [agent], sortBy: "createdAt", sortOrder: "desc", maxItems: 1 });
+    const activityId = newest.items[0].data.downloadUrl.split("/").pop();
+    const file = admin.download({ tag: "agent-upload", val: { agentId: agent, activityId } });
+    assert.ok(file.bytes instanceof Uint8Array);
+    assert.deepEqual([...file.bytes.subarray(0, 2)], [0x50, 0x4b], "a zip starts with PK");
+    assert.equal(file.contentType, "application/zip");
+    assert.equal(file.origin, sim.url);
+  });
+
+  test("a signed link on another origin is denied: this host allows the console only", async () => {
+    const admin = await plugin();
+    const threat = admin.invoke("threats.list", { maxItems: 1 }).items[0].id;
+    const error = caught(() => admin.download({ tag: "threat-from-cloud", val: threat }));
+    assert.ok(error instanceof PluginError);
+    assert.equal(error.tag, "request-denied");
+  });
+});
+
 describe("outbound policy", () => {
   test("plain http to the loopback simulator is denied without the opt-in", async () => {
     const strict = await createPlugin({ component: COMPONENT, console: sim.url, token: sim.tokens.admin });

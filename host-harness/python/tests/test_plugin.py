@@ -1,9 +1,11 @@
 """The Python host against a running simulator (its URL and tokens come from the environment,
 set by the Rust test that starts it: `tests/python_host.rs`)."""
 
+import io
 import json
 import os
 import unittest
+import zipfile
 
 from s1_host import Plugin, PluginError
 
@@ -65,6 +67,17 @@ class PythonHost(unittest.TestCase):
         again = plugin("viewer").collect("threats", checkpoint=batch["checkpoint"], max_events=50)
         first = {json.loads(e)["eventId"] for e in batch["events"]}
         self.assertTrue(first.isdisjoint(json.loads(e)["eventId"] for e in again["events"]))
+
+    def test_download_returns_an_agent_upload_as_bytes(self):
+        host = plugin()
+        agent = host.invoke("agents.list", {"isActive": True, "osTypes": ["windows"], "maxItems": 1})["items"][0]["id"]
+        host.invoke("agents.fetch-files", {"id": agent, "files": ["C:\\Temp\\a.txt"], "password": "Zip-Pass-2026!"})
+        newest = host.invoke("activities.list", {"agentIds": [agent], "sortBy": "createdAt", "sortOrder": "desc", "maxItems": 1})
+        activity = newest["items"][0]["data"]["downloadUrl"].rsplit("/", 1)[1]
+        file = host.download({"tag": "agent-upload", "val": {"agent-id": agent, "activity-id": activity}})
+        self.assertEqual(file["content-type"], "application/zip")
+        manifest = zipfile.ZipFile(io.BytesIO(file["bytes"])).read("manifest.json", pwd=b"Zip-Pass-2026!")
+        self.assertIn("a.txt", manifest.decode())
 
     def test_a_plain_http_console_is_refused_without_the_loopback_flag(self):
         strict = Plugin(COMPONENT, console=URL, token=TOKENS["admin"])
