@@ -78,7 +78,18 @@ async fn an_agent_upload_is_the_zip_of_the_fetched_file_under_the_fetch_password
     assert!(names.contains(&"manifest.json".to_owned()) && names.contains(&"Windows/Temp/dropper.exe".to_owned()), "{names:?}");
     let manifest: Value = serde_json::from_slice(&entry(&file.bytes, "manifest.json", PASSWORD)).unwrap();
     assert!(manifest.to_string().contains("dropper.exe"), "{manifest}");
-    let sent = sim.requests().into_iter().rev().find(|r| r.path.contains("/uploads/")).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_upload_is_one_get_on_its_uploads_path() {
+    let sim = simulator();
+    let conn = connect(&sim, tokens::ADMIN);
+    let activity = fetch_files(&sim, &conn, "C:\\Windows\\Temp\\dropper.exe").await;
+    sim.clear_requests();
+    download(&conn, &upload(&activity)).await.unwrap();
+    let requests = sim.requests();
+    assert_eq!(requests.len(), 1, "no scope lookup without pins, one GET");
+    let sent = &requests[0];
     assert_eq!(
         (sent.method.as_str(), sent.path.clone(), sent.status),
         ("GET", format!("/web/api/v2.1/agents/{ACTIVE}/uploads/{activity}"), 200)
@@ -252,4 +263,30 @@ async fn a_script_result_within_the_pins_downloads() {
     conn.site_ids = vec![site];
     let file = download(&conn, &DownloadSource::ScriptResult(task)).await.unwrap();
     assert!(entry_names(&file.bytes).contains(&"output.txt".to_owned()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_denied_signed_link_leaves_its_signature_out_of_records_and_logs() {
+    let sim = simulator();
+    let conn = connect(&sim, tokens::ADMIN);
+    let threat = world(&sim).threats[0].id.to_string();
+    let outcome = runtime().download(&conn, &DownloadSource::ThreatFromCloud(threat)).await.unwrap();
+    assert!(matches!(outcome.value, Err(PluginError::RequestDenied(_))));
+    let denied = outcome.outbound.iter().find(|r| r.denied.is_some()).expect("the denied request is recorded");
+    assert!(denied.uri.starts_with(&sim.storage_url()) && denied.uri.ends_with("?<redacted>"), "{}", denied.uri);
+    let seen = format!("{:?}{:?}", outcome.outbound, outcome.logs);
+    assert!(!seen.contains("X-Amz-Signature"), "{seen}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_allowed_signed_link_is_recorded_without_its_query() {
+    let sim = simulator();
+    let conn = with_storage(&sim, connect(&sim, tokens::ADMIN));
+    let threat = world(&sim).threats[0].id.to_string();
+    let outcome = runtime().download(&conn, &DownloadSource::ThreatFromCloud(threat)).await.unwrap();
+    assert!(outcome.value.is_ok());
+    let uris: Vec<&str> = outcome.outbound.iter().map(|r| r.uri.as_str()).collect();
+    assert_eq!(uris.len(), 2, "{uris:?}");
+    assert!(uris[0].ends_with("/download-from-cloud"), "the console's request is recorded whole: {uris:?}");
+    assert!(uris[1].starts_with(&sim.storage_url()) && uris[1].ends_with(".zip?<redacted>"), "{uris:?}");
 }

@@ -228,3 +228,14 @@ async fn a_unified_exclusion_of_another_mode_type_is_reported_unknown_by_a_dry_r
     assert_eq!((output["wouldAffect"].clone(), output["notFound"].clone()), (json!(0), json!([id])));
     assert!(sim.requests().iter().all(|r| r.method != "DELETE"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_unified_exclusion_dry_run_counts_only_its_exclusion_type() {
+    let sim = simulator();
+    let id = interaction_exclusion(&sim).await;
+    let input = json!({"ids": [id], "modeType": "agent_interaction", "exclusionType": "IDR", "dryRun": true});
+    let output = invoke_ok(&connect(&sim, tokens::ADMIN), "unified-exclusions.delete", &input.to_string()).await;
+    assert_eq!(output["notFound"], json!([id]), "an EDR exclusion is not what an IDR delete removes");
+    let lookup = sim.requests().into_iter().rev().find(|r| r.path.ends_with("/unified-exclusions")).unwrap();
+    assert!(lookup.query.contains(&("threatType".to_owned(), "IDR".to_owned())), "{:?}", lookup.query);
+}

@@ -19,7 +19,8 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use wasmtime_wasi_http::{DEFAULT_FORBIDDEN_HEADERS, Error, ForbiddenHeaderFilter, RequestOptions, WasiBody, WasiHttpHooks};
 
-/// One request the plugin tried to make, as the host saw it (no headers, so no credential).
+/// One request the plugin tried to make, as the host saw it (no headers, so no credential; no
+/// query for origins other than the console's, so no download signature).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct OutboundRecord {
     pub method: String,
@@ -43,10 +44,24 @@ pub struct OutboundHooks {
 }
 
 impl OutboundHooks {
+    /// The request's URI as records and logs show it: whole for the console, without its query
+    /// elsewhere. A signed download link carries its grant in the query (`X-Amz-Signature`,
+    /// `X-Amz-Credential`, ...), which works for anyone holding it until it expires.
+    fn shown_uri(&self, uri: &http::Uri) -> String {
+        if self.console.is_some() && Origin::of_uri(uri) == self.console {
+            return uri.to_string();
+        }
+        match (uri.scheme_str(), uri.authority(), uri.query()) {
+            (Some(scheme), Some(authority), Some(_)) => format!("{scheme}://{authority}{}?<redacted>", uri.path()),
+            (_, _, Some(_)) => format!("{}?<redacted>", uri.path()),
+            _ => uri.to_string(),
+        }
+    }
+
     fn record(&self, request: &http::Request<WasiBody>, denied: Option<&Denial>) {
         let record = OutboundRecord {
             method: request.method().to_string(),
-            uri: request.uri().to_string(),
+            uri: self.shown_uri(request.uri()),
             denied: denied.map(ToString::to_string),
         };
         if let Ok(mut records) = self.records.lock() {
@@ -98,7 +113,8 @@ impl WasiHttpHooks for OutboundHooks {
             Err(denial) => {
                 // Past the request budget only the first denial is recorded: the record stays bounded.
                 if sent <= self.policy.limits.max_requests {
-                    tracing::warn!(target: "harness::outbound", method = %request.method(), uri = %request.uri(), %denial, "denied");
+                    let uri = self.shown_uri(request.uri());
+                    tracing::warn!(target: "harness::outbound", method = %request.method(), %uri, %denial, "denied");
                     self.record(&request, Some(&denial));
                 }
                 return Box::new(async { Err(Error::HttpRequestDenied) });

@@ -145,13 +145,20 @@ impl Transport for WasiHttp {
         loop {
             match stream.blocking_read(64 * 1024) {
                 Ok(chunk) => {
-                    body.extend_from_slice(&chunk);
-                    if body.len() > MAX_RESPONSE_BYTES {
+                    // Checked before the buffer grows: a body just over the cap must be a typed
+                    // error, not a doubled allocation that traps on the memory limit.
+                    // Growth doubles (so reading stays linear) but never past the cap.
+                    let needed = body.len() + chunk.len();
+                    let fits = needed <= MAX_RESPONSE_BYTES
+                        && (needed <= body.capacity()
+                            || body.try_reserve_exact((body.capacity() * 2).clamp(needed, MAX_RESPONSE_BYTES) - body.len()).is_ok());
+                    if !fits {
                         return Err(Error::Transport {
                             kind: TransportKind::ResponseTooLarge,
-                            message: format!("the response exceeded {MAX_RESPONSE_BYTES} bytes"),
+                            message: format!("the response exceeded {MAX_RESPONSE_BYTES} bytes, or the memory left"),
                         });
                     }
+                    body.extend_from_slice(&chunk);
                 }
                 Err(StreamError::Closed) => break,
                 Err(e) => return Err(stream_error(e, &request.authority)),

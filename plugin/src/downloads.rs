@@ -106,20 +106,23 @@ fn link(object: &Map<String, Value>, endpoint: &str) -> Result<(String, Option<S
     Ok((url.to_owned(), name))
 }
 
-/// Where a link points: a console path (absolute, or relative to the API base as upload
-/// activities give them) goes with the credential; any other origin without it.
+/// Where a link points. A path (relative to the API base, as upload activities give them) or a
+/// link on the console's own origin must be a plain path under `/web/api/v2.1/`: it goes with the
+/// credential, so nothing the console could decode into another path (`%2e%2e`, `\`, empty or
+/// dot segments, a query) is accepted. A link on any other origin is a signed link and goes
+/// without the credential; plain http is refused unless the console itself is plain http (the
+/// loopback simulator), so a host that cannot restrict origins still never follows one.
 pub fn locate(client: &Client, url: &str) -> Result<Location, Error> {
     let bad = |why: &str| Error::UnexpectedResponse(format!("the download link {why}"));
+    let console = &client.config.console;
     if let Some(path) = url.strip_prefix('/') {
         let path = path.strip_prefix(&API_PREFIX[1..]).unwrap_or(path);
-        if path.contains("..") || path.contains(['?', '#']) || path.starts_with('/') {
-            return Err(bad("is not a plain path under the API"));
-        }
-        return Ok(Location::Console(path.to_owned()));
+        return api_location(path).ok_or_else(|| bad("is not a plain path under the API"));
     }
     let (scheme, rest) = match url.split_once("://") {
         Some(("https", rest)) => (Scheme::Https, rest),
-        Some(("http", rest)) => (Scheme::Http, rest),
+        Some(("http", rest)) if console.scheme == Scheme::Http => (Scheme::Http, rest),
+        Some(("http", _)) => return Err(bad("is plain http, and the console is not")),
         _ => return Err(bad("is neither a path nor an http(s) URL")),
     };
     let (authority, path_and_query) = match rest.find(['/', '?']) {
@@ -127,17 +130,44 @@ pub fn locate(client: &Client, url: &str) -> Result<Location, Error> {
         Some(i) => (&rest[..i], format!("/{}", &rest[i..])),
         None => (rest, "/".to_owned()),
     };
-    if authority.is_empty() || authority.contains(['@', ' ', '#']) {
-        return Err(bad("has no host, or carries credentials"));
+    let host_ok = !authority.is_empty() && authority.bytes().all(|c| c.is_ascii_alphanumeric() || b".-:[]".contains(&c));
+    if !host_ok {
+        return Err(bad("has no plain host (credentials or odd characters in it)"));
     }
-    let console = &client.config.console;
-    if scheme == console.scheme
-        && authority.eq_ignore_ascii_case(&console.authority)
-        && let Some(path) = path_and_query.strip_prefix(API_PREFIX).filter(|p| !p.contains(['?', '#']) && !p.contains(".."))
-    {
-        return Ok(Location::Console(path.to_owned()));
+    if same_origin(scheme, authority, console) {
+        let path = path_and_query.strip_prefix(API_PREFIX).and_then(api_location);
+        return path.ok_or_else(|| bad("points at the console outside the API"));
     }
     Ok(Location::Elsewhere { scheme, authority: authority.to_owned(), path_and_query })
+}
+
+/// `path` as a console location when every segment is plain (letters, digits, `-`, `_`, `.`;
+/// never `.` or `..` alone): ids and names, nothing that decodes into another path.
+fn api_location(path: &str) -> Option<Location> {
+    let plain_segment =
+        |seg: &str| !seg.is_empty() && seg != "." && seg != ".." && seg.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
+    path.split('/').all(plain_segment).then(|| Location::Console(path.to_owned()))
+}
+
+/// Whether `scheme://authority` is the console's origin as a host compares origins: the host
+/// name ignoring case, the port defaulted from the scheme.
+fn same_origin(scheme: Scheme, authority: &str, console: &crate::config::Console) -> bool {
+    let split = |scheme: Scheme, authority: &str| -> (String, Option<u16>) {
+        let default = if scheme == Scheme::Https { 443 } else { 80 };
+        let (host, port) = match authority.strip_prefix('[') {
+            Some(v6) => match v6.split_once(']') {
+                Some((host, rest)) => (host, rest.strip_prefix(':')),
+                None => (authority, None),
+            },
+            None => match authority.rsplit_once(':') {
+                Some((host, port)) => (host, Some(port)),
+                None => (authority, None),
+            },
+        };
+        let port = port.map_or(Some(default), |p| p.parse().ok());
+        (host.to_ascii_lowercase(), port)
+    };
+    scheme == console.scheme && split(scheme, authority) == split(console.scheme, &console.authority)
 }
 
 fn fetch(client: &Client, location: &Location, name: Option<String>) -> Result<File, Error> {
@@ -265,20 +295,59 @@ mod tests {
         assert!(t.requests.borrow().is_empty());
     }
 
-    #[test]
-    fn links_are_located_by_origin() {
+    /// Where `url` points for a client of `https://console.example`.
+    fn located(url: &str) -> Result<Location, Error> {
         let config = config(&[]);
         let clock = FakeClock::default();
         let t = FakeTransport::new(vec![]);
-        let client = Client::new(&t, &config, &NoLog, &clock);
-        assert_eq!(locate(&client, "/agents/1/uploads/2").unwrap(), Location::Console("agents/1/uploads/2".into()));
-        assert_eq!(locate(&client, "/web/api/v2.1/agents/1/uploads/2").unwrap(), Location::Console("agents/1/uploads/2".into()));
-        assert_eq!(
-            locate(&client, "https://console.example/web/api/v2.1/agents/1/uploads/2").unwrap(),
-            Location::Console("agents/1/uploads/2".into())
-        );
-        assert!(matches!(locate(&client, "https://user:pw@evil.example/x"), Err(Error::UnexpectedResponse(_))));
-        assert!(matches!(locate(&client, "ftp://files.example/x"), Err(Error::UnexpectedResponse(_))));
-        assert!(matches!(locate(&client, "/agents/../system/info"), Err(Error::UnexpectedResponse(_))));
+        locate(&Client::new(&t, &config, &NoLog, &clock), url)
+    }
+
+    #[test]
+    fn a_relative_upload_path_is_on_the_console_under_the_api() {
+        assert_eq!(located("/agents/1/uploads/2").unwrap(), Location::Console("agents/1/uploads/2".into()));
+        assert_eq!(located("/web/api/v2.1/agents/1/uploads/2").unwrap(), Location::Console("agents/1/uploads/2".into()));
+    }
+
+    #[test]
+    fn an_absolute_link_on_the_console_is_a_console_path_whatever_the_case_or_default_port() {
+        for url in
+            ["https://console.example/web/api/v2.1/agents/1/uploads/2", "https://CONSOLE.example:443/web/api/v2.1/agents/1/uploads/2"]
+        {
+            assert_eq!(located(url).unwrap(), Location::Console("agents/1/uploads/2".into()), "{url}");
+        }
+    }
+
+    #[test]
+    fn a_link_elsewhere_keeps_its_origin_path_and_query() {
+        let expected = Location::Elsewhere {
+            scheme: Scheme::Https,
+            authority: "files.example:8443".into(),
+            path_and_query: "/b/k.zip?X-Amz-Signature=ff".into(),
+        };
+        assert_eq!(located("https://files.example:8443/b/k.zip?X-Amz-Signature=ff").unwrap(), expected);
+    }
+
+    #[test]
+    fn a_console_link_outside_the_api_is_refused_so_the_credential_never_goes_there() {
+        for url in [
+            "https://console.example/web/api/v2.0/x",
+            "https://console.example/other?x=1",
+            "https://console.example/web/api/v2.1/agents/../users",
+            "https://console.example/web/api/v2.1/%2e%2e/%2e%2e/admin",
+            "https://console.example/web/api/v2.1//x",
+            "https://console.example:443/web/api/v2.1/agents?ids=1",
+            "/agents/..%2f..%2fusers",
+            "/agents\\..\\users",
+        ] {
+            assert!(matches!(located(url), Err(Error::UnexpectedResponse(_))), "{url}");
+        }
+    }
+
+    #[test]
+    fn a_link_with_credentials_another_scheme_or_plain_http_is_refused() {
+        for url in ["https://user:pw@evil.example/x", "ftp://files.example/x", "//evil.example/x", "http://files.example/x"] {
+            assert!(matches!(located(url), Err(Error::UnexpectedResponse(_))), "{url}");
+        }
     }
 }

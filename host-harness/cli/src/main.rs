@@ -231,7 +231,8 @@ struct ConnectionArgs {
     /// Memory limit of the plugin instance, in MiB (default 128).
     #[arg(long)]
     memory_mib: Option<u32>,
-    /// Largest response body accepted from the console, in MiB (default 32).
+    /// Largest response body accepted (from the console, and for downloads from its storage), in
+    /// MiB (default 32).
     #[arg(long)]
     max_response_mib: Option<u64>,
 }

@@ -18,7 +18,13 @@ export function createImport(host) {
     handle(request, options) {
       const parts = outgoingRequestParts(request);
       const call = host.call;
-      const uri = `${parts.scheme}://${parts.authority ?? ""}${parts.pathWithQuery}`;
+      // Only the console's origin passes, so the credential the IO worker adds goes to it alone.
+      const decision = decide(host.policy, { scheme: parts.scheme, authority: parts.authority });
+      // Records and logs show another origin's request without its query: a signed download
+      // link carries its grant there (`X-Amz-Signature`, ...).
+      const [path, query] = splitQuery(parts.pathWithQuery);
+      const shown = decision.ok || query === null ? parts.pathWithQuery : `${path}?<redacted>`;
+      const uri = `${parts.scheme}://${parts.authority ?? ""}${shown}`;
       const deny = (reason) => {
         // Past the request budget only the first denial is recorded: the record stays bounded.
         if (call.outbound.length <= host.limits.maxRequests) {
@@ -34,8 +40,6 @@ export function createImport(host) {
       if (declared && !(Number(declared[1]) <= host.limits.maxRequestBytes)) {
         deny(`the request body is over the ${host.limits.maxRequestBytes}-byte cap`);
       }
-      // Only the console's origin passes, so the credential the IO worker adds goes to it alone.
-      const decision = decide(host.policy, { scheme: parts.scheme, authority: parts.authority });
       if (!decision.ok) deny(decision.reason);
       // The guest cannot build such fields (Fields refuses them); checked again all the same.
       const forbidden = parts.headers.find(([name]) => isForbiddenHeader(name));
@@ -71,4 +75,10 @@ export function createImport(host) {
       return futureIncomingResponseCreate(futureId, exchangeId);
     },
   };
+}
+
+/** `/p?q` → [`/p`, `q`]; no `?` → [path, null]. */
+function splitQuery(pathWithQuery) {
+  const at = (pathWithQuery ?? "").indexOf("?");
+  return at < 0 ? [pathWithQuery ?? "", null] : [pathWithQuery.slice(0, at), pathWithQuery.slice(at + 1)];
 }

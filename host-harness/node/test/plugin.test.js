@@ -174,6 +174,9 @@ describe("downloads", () => {
     const error = caught(() => admin.download({ tag: "threat-from-cloud", val: threat }));
     assert.ok(error instanceof PluginError);
     assert.equal(error.tag, "request-denied");
+    const denied = admin.lastCall.outbound.find((r) => r.denied);
+    assert.ok(denied.uri.endsWith("?<redacted>"), denied.uri);
+    assert.ok(!JSON.stringify(admin.lastCall).includes("X-Amz-Signature"), "the link's signature stays out of the record");
   });
 });
 

@@ -11,8 +11,11 @@
 What this host guarantees, and what it cannot (read this before you deploy it):
 
 * wasmtime-py's built-in ``wasi:http`` has **no outgoing-request hook**. This host therefore
-  cannot enforce an allow-list (the plugin itself only ever builds requests for the configured
-  console, but a compromised plugin could reach any host), cannot cap response sizes, and cannot
+  cannot enforce an allow-list (the plugin itself builds requests only for the configured
+  console and, for ``download``, for the https links the console names: signed links to
+  SentinelOne's storage, sent without the token; but a compromised plugin could reach any host),
+  cannot cap response sizes (only the plugin's own 64 MiB cap applies; and wasmtime-py converts a
+  downloaded ``list<u8>`` element by element, so large downloads are slow here), and cannot
   add the credential itself: **the API token goes to the plugin through its configuration**
   (``api-token``), so it lives in the guest's memory for the call. The Rust host
   (``host-harness``) keeps the token out of the sandbox and enforces all of the above.

@@ -22,7 +22,10 @@ use std::path::Path;
 use std::sync::Mutex;
 
 const REDACTED: &str = "<redacted>";
-const SECRET_KEYS: [&str; 6] = ["apitoken", "token", "password", "apikey", "secret", "authorization"];
+/// Secret-looking keys, plus the grant of a pre-signed storage URL (its signature, credential
+/// scope and session token work for anyone holding them until they expire).
+const SECRET_KEYS: [&str; 9] =
+    ["apitoken", "token", "password", "apikey", "secret", "authorization", "x-amz-signature", "x-amz-credential", "x-amz-security-token"];
 /// Bodies above this are refused with a 400 (the console's own limits are not documented).
 pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 

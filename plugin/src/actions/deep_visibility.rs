@@ -169,11 +169,12 @@ fn details_into(out: &mut Map<String, Value>, data: &Map<String, Value>) {
 /// Column names as row keys: a name met again becomes `name#2`, `name#3`, ... (`count() as n,
 /// count() as n` would otherwise keep one value of two).
 fn unique_names<'a>(names: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
     let mut out: Vec<String> = Vec::new();
     for name in names {
         let mut key = name.to_owned();
         let mut n = 1;
-        while out.contains(&key) {
+        while !seen.insert(key.clone()) {
             n += 1;
             key = format!("{name}#{n}");
         }

@@ -15,11 +15,12 @@ use crate::output::Output;
 use serde_json::{Map, Value, json};
 
 /// `unified-exclusions.delete`: a targeted delete whose id lookup is confined to the input's
-/// `modeType` (`GET unified-exclusions` requires one).
+/// `modeType` (`GET unified-exclusions` requires one) and `exclusionType` (default EDR).
 pub fn delete_unified_exclusions(client: &Client, action: &Action, fields: &Map<String, Value>) -> Result<Output, Error> {
-    let target = match fields.get("modeType").and_then(Value::as_str) {
-        Some("agent_interaction") => &super::catalog::UNIFIED_INTERACTION,
-        _ => &super::catalog::UNIFIED_SUPPRESSION,
+    let mode = fields.get("modeType").and_then(Value::as_str).unwrap_or_default();
+    let kind = fields.get("exclusionType").and_then(Value::as_str).unwrap_or("EDR");
+    let Some((_, _, target)) = super::catalog::UNIFIED_EXCLUSIONS.iter().find(|(m, k, _)| *m == mode && *k == kind) else {
+        return Err(Error::invalid("/modeType", "modeType is suppression or agent_interaction, exclusionType EDR or IDR"));
     };
     super::act::run(client, action, target, crate::http::Method::Delete, "unified-exclusions", fields).map(Output::from)
 }

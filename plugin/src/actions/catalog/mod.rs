@@ -16,7 +16,7 @@ use super::{Action, Op, Role, Scope};
 use crate::client::{Items, MAX_PAGE_SIZE};
 
 pub use agents::AGENTS;
-pub use policy::{UNIFIED_INTERACTION, UNIFIED_SUPPRESSION};
+pub use policy::UNIFIED_EXCLUSIONS;
 pub use scripts::TASKS;
 pub use security::{ALERTS, THREATS};
 pub use tenancy::{ACCOUNTS, GROUPS, SITES};

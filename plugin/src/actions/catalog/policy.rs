@@ -125,9 +125,14 @@ const fn unified(mode: &'static [(&'static str, &'static str)]) -> Target {
         ..Target::new("unified exclusion", "unified-exclusions", SCOPE_FILTERS, Count::ListTotal("unified-exclusions"))
     }
 }
-/// Unified exclusions, resolved by id within one mode type (the lookup requires `modeType`).
-pub const UNIFIED_SUPPRESSION: Target = unified(&[("includeChildren", "true"), ("modeType", "suppression")]);
-pub const UNIFIED_INTERACTION: Target = unified(&[("includeChildren", "true"), ("modeType", "agent_interaction")]);
+/// Unified exclusions, resolved by id within one mode type (the lookup requires `modeType`) and
+/// one threat type (so a dry run finds exactly what the delete will remove), keyed by both.
+pub const UNIFIED_EXCLUSIONS: [(&str, &str, Target); 4] = [
+    ("suppression", "EDR", unified(&[("includeChildren", "true"), ("modeType", "suppression"), ("threatType", "EDR")])),
+    ("suppression", "IDR", unified(&[("includeChildren", "true"), ("modeType", "suppression"), ("threatType", "IDR")])),
+    ("agent_interaction", "EDR", unified(&[("includeChildren", "true"), ("modeType", "agent_interaction"), ("threatType", "EDR")])),
+    ("agent_interaction", "IDR", unified(&[("includeChildren", "true"), ("modeType", "agent_interaction"), ("threatType", "IDR")])),
+];
 
 const HASH: &[Param] = &[Param::control("hash", Kind::Hash, "An MD5, SHA1 or SHA256 (hex).").required()];
 
