@@ -36,22 +36,21 @@ pub const REDACTED: &str = "<redacted>";
 
 /// `json` with the string value of every [`SECRET_KEYS`] key replaced by `"<redacted>"`. `json`
 /// must be valid JSON text (it always is: it comes from a parsed page or a serialised value).
+///
+/// One pass from string to string (this runs on every record of every listing and collection,
+/// so it must not rescan the text once per key); nothing is copied unless a secret is found.
 pub fn redact(json: &str) -> Cow<'_, str> {
-    if !SECRET_KEYS.iter().any(|k| json.contains(k)) {
-        return Cow::Borrowed(json);
-    }
     let bytes = json.as_bytes();
-    let mut out = String::with_capacity(json.len());
+    let mut out: Option<String> = None;
     let mut copied = 0;
     let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] != b'"' {
-            i += 1;
-            continue;
-        }
-        let key_end = string_end(bytes, i);
+    while let Some(found) = bytes[i..].iter().position(|&b| b == b'"') {
+        let start = i + found;
+        let key_end = string_end(bytes, start);
         let after = skip_space(bytes, key_end);
-        let is_secret_key = bytes.get(after) == Some(&b':') && SECRET_KEYS.contains(&&json[i + 1..key_end - 1]);
+        let is_secret_key = bytes.get(after) == Some(&b':')
+            && key_end >= start + 2
+            && json.get(start + 1..key_end - 1).is_some_and(|key| SECRET_KEYS.contains(&key));
         if !is_secret_key {
             i = key_end;
             continue;
@@ -59,18 +58,24 @@ pub fn redact(json: &str) -> Cow<'_, str> {
         let value = skip_space(bytes, after + 1);
         if bytes.get(value) == Some(&b'"') {
             let value_end = string_end(bytes, value);
-            out.push_str(&json[copied..value]);
-            out.push('"');
-            out.push_str(REDACTED);
-            out.push('"');
+            let text = out.get_or_insert_with(|| String::with_capacity(json.len()));
+            text.push_str(&json[copied..value]);
+            text.push('"');
+            text.push_str(REDACTED);
+            text.push('"');
             copied = value_end;
             i = value_end;
         } else {
             i = value;
         }
     }
-    out.push_str(&json[copied..]);
-    Cow::Owned(out)
+    match out {
+        None => Cow::Borrowed(json),
+        Some(mut text) => {
+            text.push_str(&json[copied..]);
+            Cow::Owned(text)
+        }
+    }
 }
 
 /// The index just past the string starting with the quote at `start`.
