@@ -7,7 +7,7 @@
 //! file is held whole, bounded by the host's and the plugin's response caps, and moved (never
 //! copied) into the result.
 
-use crate::actions::act::{self, Target};
+use crate::actions::act::Target;
 use crate::actions::catalog::{AGENTS, TASKS, THREATS};
 use crate::client::{Client, Location, Query, data_object};
 use crate::config::is_id;
@@ -84,18 +84,10 @@ fn require_id(field: &str, id: &str) -> Result<(), Error> {
     if is_id(id) { Ok(()) } else { Err(Error::invalid(field, "an id is 1 to 20 decimal digits")) }
 }
 
-/// Refuses an id the console does not show within the scope pins (no pins: no request).
-fn within_pins(client: &Client, field: &str, target: &Target, id: &str) -> Result<(), Error> {
-    if client.config.scope.is_empty() {
-        return Ok(());
-    }
-    let ids = [id.to_owned()];
-    let hidden = act::not_visible(client, target, &ids)?;
-    match act::outside_scope("id", false, &ids, &hidden, target.what) {
-        Some(Error::InvalidInput { message, .. }) => Err(Error::invalid(field, message)),
-        Some(other) => Err(other),
-        None => Ok(()),
-    }
+/// Refuses an id the console does not show within the scope pins; `at` is its JSON pointer in the
+/// source (no pins: no request).
+fn within_pins(client: &Client, at: &str, target: &Target, id: &str) -> Result<(), Error> {
+    crate::actions::refuse_hidden(client, at.trim_start_matches('/'), false, target, &[id.to_owned()])
 }
 
 /// `downloadUrl` and `fileName` of a link object.

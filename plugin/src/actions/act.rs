@@ -248,13 +248,7 @@ fn confine_target_scope(fields: &Map<String, Value>, pins: &crate::config::Scope
 /// one of the pinned sites, or a site visible within the pinned accounts.
 fn confine_target_site(client: &Client, fields: &Map<String, Value>) -> Result<(), Error> {
     let Some(site) = fields.get("targetSiteId").and_then(Value::as_str) else { return Ok(()) };
-    let pins = &client.config.scope;
-    if pins.is_empty() {
-        return Ok(());
-    }
-    let ids = [site.to_owned()];
-    let hidden = not_visible(client, &crate::actions::catalog::SITES, &ids)?;
-    outside_scope("targetSiteId", false, &ids, &hidden, "site").map_or(Ok(()), Err)
+    super::refuse_hidden(client, "targetSiteId", false, &crate::actions::catalog::SITES, &[site.to_owned()])
 }
 
 /// How many objects `filter` matches.

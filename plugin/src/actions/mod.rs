@@ -207,16 +207,18 @@ pub fn invoke(client: &Client, name: &str, input: &str) -> Result<Output, Error>
 /// Refuses ids in `fields[field]` that the console does not show within the scope pins (no pins:
 /// nothing to check, no request).
 fn refuse_outside_pins(client: &Client, field: &str, of: &act::Target, fields: &Map<String, Value>) -> Result<(), Error> {
-    if client.config.scope.is_empty() {
-        return Ok(());
-    }
-    let ids = act::string_list(fields.get(field));
-    if ids.is_empty() {
-        return Ok(());
-    }
-    let not_found = act::not_visible(client, of, &ids)?;
     let indexed = matches!(fields.get(field), Some(Value::Array(_)));
-    act::outside_scope(field, indexed, &ids, &not_found, of.what).map_or(Ok(()), Err)
+    refuse_hidden(client, field, indexed, of, &act::string_list(fields.get(field)))
+}
+
+/// Refuses the first of `ids` (the input at `/field`, an array when `indexed`) that the console
+/// does not show within the scope pins, after one lookup; no pins or no ids: no request.
+pub fn refuse_hidden(client: &Client, field: &str, indexed: bool, of: &act::Target, ids: &[String]) -> Result<(), Error> {
+    if client.config.scope.is_empty() || ids.is_empty() {
+        return Ok(());
+    }
+    let not_found = act::not_visible(client, of, ids)?;
+    act::outside_scope(field, indexed, ids, &not_found, of.what).map_or(Ok(()), Err)
 }
 
 /// `groups/{groupId}/move-agents` with `{groupId}` from the validated input. Only ids (digits)
