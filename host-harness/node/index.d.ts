@@ -56,6 +56,8 @@ export interface OutboundRecord {
   uri: string;
   /** null when allowed, else why it was denied. */
   denied: string | null;
+  /** For an allowed request: the timeouts the host applied (the guest's, clamped to the limits and the call's time left). */
+  timeoutsMs?: { connect: number; firstByte: number; betweenBytes: number };
 }
 
 export interface CallRecord {

@@ -49,9 +49,16 @@ export function createImport(host) {
         call.outbound.push({ method: parts.method, uri, denied: "the call's time is up" });
         throw { tag: "HTTP-response-timeout" };
       }
-      call.outbound.push({ method: parts.method, uri, denied: null });
-
       const limits = host.limits;
+      // The guest's timeouts as the host applies them: clamped to its limits and to the call's
+      // time left. Recorded, so what the host enforced can be checked without a stopwatch.
+      const timeoutsMs = {
+        connect: Math.min(clampMs(options?.connectTimeout(), limits.connectTimeoutMs), left),
+        firstByte: Math.min(clampMs(options?.firstByteTimeout(), limits.firstByteTimeoutMs), left),
+        betweenBytes: Math.min(clampMs(options?.betweenBytesTimeout(), limits.betweenBytesTimeoutMs), left),
+      };
+      call.outbound.push({ method: parts.method, uri, denied: null, timeoutsMs });
+
       const { futureId, exchangeId, bodyId } = worker("send", {
         https: decision.origin.https,
         host: decision.origin.host,
@@ -63,9 +70,9 @@ export function createImport(host) {
         headers: parts.headers,
         bodyId: parts.body ? outgoingBodyId(parts.body) : null,
         bodyTaken: parts.body !== null,
-        connectMs: Math.min(clampMs(options?.connectTimeout(), limits.connectTimeoutMs), left),
-        firstByteMs: Math.min(clampMs(options?.firstByteTimeout(), limits.firstByteTimeoutMs), left),
-        betweenBytesMs: Math.min(clampMs(options?.betweenBytesTimeout(), limits.betweenBytesTimeoutMs), left),
+        connectMs: timeoutsMs.connect,
+        firstByteMs: timeoutsMs.firstByte,
+        betweenBytesMs: timeoutsMs.betweenBytes,
         deadline: call.deadline,
         maxResponseBytes: limits.maxResponseBytes,
         maxRequestBytes: limits.maxRequestBytes,

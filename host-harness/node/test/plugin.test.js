@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 import { createPlugin, Fault, PluginError, toWitJson } from "../src/index.js";
 import { worker } from "../src/wasi-http-types.js";
-import { COMPONENT, simulator } from "./support.js";
+import { caught, COMPONENT, simulator } from "./support.js";
 
 let sim;
 const plugins = new Map();
@@ -27,14 +27,6 @@ async function plugin(kind = "admin", options = {}) {
   return plugins.get(key);
 }
 
-function caught(fn) {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  assert.fail("expected an error");
-}
 
 describe("exports", () => {
   test("describe lists every action with a JSON Schema for its input", async () => {

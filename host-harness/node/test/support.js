@@ -89,3 +89,13 @@ async function start() {
   const all = sourceTokens();
   return { ...urls, caPem: readFileSync(caFile, "utf8"), tokens: all, stop };
 }
+
+/** The error `fn` throws; fails the test when it throws none. */
+export function caught(fn) {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  throw new Error("expected an error");
+}
