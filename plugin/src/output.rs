@@ -38,25 +38,29 @@ pub const REDACTED: &str = "<redacted>";
 /// must be valid JSON text (it always is: it comes from a parsed page or a serialised value).
 ///
 /// One pass from string to string (this runs on every record of every listing and collection,
-/// so it must not rescan the text once per key); nothing is copied unless a secret is found.
+/// so it must not rescan the text once per key); nothing is copied unless a secret is found. The
+/// loops index bytes directly: the component is built for size, and there every slice, iterator
+/// adapter or `memchr` call stays an out-of-line call per string, which made this scan cost as
+/// much as parsing the page.
 pub fn redact(json: &str) -> Cow<'_, str> {
     let bytes = json.as_bytes();
     let mut out: Option<String> = None;
     let mut copied = 0;
     let mut i = 0;
-    while let Some(found) = bytes[i..].iter().position(|&b| b == b'"') {
-        let start = i + found;
-        let key_end = string_end(bytes, start);
-        let after = skip_space(bytes, key_end);
-        let is_secret_key = bytes.get(after) == Some(&b':')
-            && key_end >= start + 2
-            && json.get(start + 1..key_end - 1).is_some_and(|key| SECRET_KEYS.contains(&key));
-        if !is_secret_key {
-            i = key_end;
+    while i < bytes.len() {
+        if bytes[i] != b'"' {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        i = string_end(bytes, start);
+        let after = skip_space(bytes, i);
+        if after >= bytes.len() || bytes[after] != b':' || !is_secret_key(bytes, start + 1, i - 1) {
             continue;
         }
         let value = skip_space(bytes, after + 1);
-        if bytes.get(value) == Some(&b'"') {
+        i = value;
+        if value < bytes.len() && bytes[value] == b'"' {
             let value_end = string_end(bytes, value);
             let text = out.get_or_insert_with(|| String::with_capacity(json.len()));
             text.push_str(&json[copied..value]);
@@ -65,8 +69,6 @@ pub fn redact(json: &str) -> Cow<'_, str> {
             text.push('"');
             copied = value_end;
             i = value_end;
-        } else {
-            i = value;
         }
     }
     match out {
@@ -78,21 +80,32 @@ pub fn redact(json: &str) -> Cow<'_, str> {
     }
 }
 
-/// The index just past the string starting with the quote at `start`.
+/// Whether `bytes[from..to]` (a key's raw text, between its quotes) is one of [`SECRET_KEYS`].
+#[inline(always)]
+fn is_secret_key(bytes: &[u8], from: usize, to: usize) -> bool {
+    let len = to - from;
+    // Most keys are ruled out by their length alone, without a comparison.
+    SECRET_KEYS.iter().any(|k| k.len() == len && k.as_bytes() == &bytes[from..to])
+}
+
+/// The index just past the string starting with the quote at `start` (the text's end when the
+/// string is unterminated).
+#[inline(always)]
 fn string_end(bytes: &[u8], start: usize) -> usize {
     let mut i = start + 1;
     while i < bytes.len() {
         match bytes[i] {
-            b'\\' => i += 2,
             b'"' => return i + 1,
+            b'\\' => i += 2,
             _ => i += 1,
         }
     }
     bytes.len()
 }
 
+#[inline(always)]
 fn skip_space(bytes: &[u8], mut i: usize) -> usize {
-    while bytes.get(i).is_some_and(u8::is_ascii_whitespace) {
+    while i < bytes.len() && bytes[i].is_ascii_whitespace() {
         i += 1;
     }
     i
@@ -308,6 +321,24 @@ mod tests {
     fn a_secret_key_holding_an_object_keeps_its_metadata() {
         let text = r#"{"apiToken":{"createdAt":"2026-01-01T00:00:00Z","expiresAt":"2026-07-01T00:00:00Z"}}"#;
         assert_eq!(redact(text), text);
+    }
+
+    #[test]
+    fn escaped_quotes_and_secret_words_inside_strings_are_not_taken_for_keys() {
+        let text = r#"{"note":"say \"token\": \"x\"","path":"C:\\","k\"ey":"v","list":["token",":"],"password" :"p","token":null}"#;
+        let value: Value = serde_json::from_str(&redact(text)).unwrap();
+        assert_eq!(value["note"], r#"say "token": "x""#);
+        assert_eq!(value["path"], "C:\\");
+        assert_eq!(value["list"], json!(["token", ":"]));
+        assert_eq!(value["password"], REDACTED, "space before the colon");
+        assert_eq!(value["token"], Value::Null, "only string values are secrets");
+    }
+
+    #[test]
+    fn unterminated_text_ends_the_scan_without_panicking() {
+        for text in [r#"{"token":"abc"#, r#"{"token""#, r#"{"a\"#, "\"", "{\"token\":"] {
+            assert!(!redact(text).contains("abc\""), "{text}");
+        }
     }
 
     #[test]
