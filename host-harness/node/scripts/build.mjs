@@ -19,7 +19,7 @@ import { fileURLToPath } from "node:url";
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "..");
 const out = join(root, "generated");
-const DEFAULT_COMPONENT = resolve(root, "../../target/component/wasm32-wasip2/component/sentinelone_plugin.wasm");
+const DEFAULT_COMPONENT = resolve(root, "../../target/component/sentinelone_plugin.wasm");
 const component = resolve(process.env.S1_PLUGIN_WASM || DEFAULT_COMPONENT);
 
 // Interfaces this package provides itself, and the module (relative to generated/) that does.
