@@ -23,18 +23,25 @@ struct Component;
 
 crate::bindings::export!(Component with_types_in crate::bindings);
 
-/// `wasi:config/store` as the plugin's configuration source.
-struct HostConfig;
+/// `wasi:config/store` as the plugin's configuration source, read whole with one `get-all`: the
+/// configuration is read on every call, and one host crossing replaces one per key.
+struct HostConfig(Vec<(String, String)>);
 
 impl ConfigSource for HostConfig {
     fn get(&self, key: &str) -> Result<Option<String>, Error> {
-        store::get(key).map_err(|e| {
-            let why = match e {
-                store::Error::Upstream(m) | store::Error::Io(m) => m,
-            };
-            Error::Configuration(format!("the host could not read `{key}`: {why}"))
-        })
+        Ok(self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()))
     }
+}
+
+/// The configuration the host holds for this call, read and validated.
+fn load_config() -> Result<Config, Error> {
+    let values = store::get_all().map_err(|e| {
+        let why = match e {
+            store::Error::Upstream(m) | store::Error::Io(m) => m,
+        };
+        Error::Configuration(format!("the host could not read the configuration: {why}"))
+    })?;
+    Config::load(&HostConfig(values))
 }
 
 /// `wasi:logging` as the plugin's log sink.
@@ -221,7 +228,7 @@ fn from_error_code(code: ErrorCode, authority: &str) -> Error {
 /// Loads the configuration and runs `f` with a client; the configuration is read per call, as
 /// every call gets a fresh instance.
 fn with_client<T>(f: impl FnOnce(&Client) -> Result<T, Error>) -> Result<T, Error> {
-    let config = Config::load(&HostConfig)?;
+    let config = load_config()?;
     let client = Client::new(&WasiHttp, &config, &HostLog, &HostClock);
     f(&client).map_err(|e| e.redacted(config.secret()))
 }
@@ -256,7 +263,7 @@ impl integration::Guest for Component {
     }
 
     fn check() -> integration::CheckReport {
-        let report = match Config::load(&HostConfig) {
+        let report = match load_config() {
             Err(e) => check::configuration_failure(e),
             Ok(config) => {
                 let client = Client::new(&WasiHttp, &config, &HostLog, &HostClock);
@@ -342,7 +349,7 @@ impl collection::Guest for Component {
             revisit_seconds: options.revisit_seconds,
         };
         let batch = with_client(|client| crate::collect::collect(client, &stream_name, checkpoint.as_deref(), &options)).map_err(error)?;
-        let secret = Config::load(&HostConfig).ok().and_then(|c| c.secret().map(str::to_owned));
+        let secret = load_config().ok().and_then(|c| c.secret().map(str::to_owned));
         Ok(collection::Batch {
             events: batch.events,
             checkpoint: batch.checkpoint,
