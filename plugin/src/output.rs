@@ -13,6 +13,7 @@
 //! [`SECRET_KEYS`], at any depth, becomes `"<redacted>"`. The scan is over the text, so it costs a
 //! copy only for the records that hold such a key.
 
+use crate::json_text::{skip_space, string_end};
 use serde_json::Value;
 use serde_json::value::RawValue;
 use std::borrow::Cow;
@@ -39,9 +40,7 @@ pub const REDACTED: &str = "<redacted>";
 ///
 /// One pass from string to string (this runs on every record of every listing and collection,
 /// so it must not rescan the text once per key); nothing is copied unless a secret is found. The
-/// loops index bytes directly: the component is built for size, and there every slice, iterator
-/// adapter or `memchr` call stays an out-of-line call per string, which made this scan cost as
-/// much as parsing the page.
+/// scan indexes bytes directly ([`crate::json_text`] says why).
 pub fn redact(json: &str) -> Cow<'_, str> {
     let bytes = json.as_bytes();
     let mut out: Option<String> = None;
@@ -86,29 +85,6 @@ fn is_secret_key(bytes: &[u8], from: usize, to: usize) -> bool {
     let len = to - from;
     // Most keys are ruled out by their length alone, without a comparison.
     SECRET_KEYS.iter().any(|k| k.len() == len && k.as_bytes() == &bytes[from..to])
-}
-
-/// The index just past the string starting with the quote at `start` (the text's end when the
-/// string is unterminated).
-#[inline(always)]
-fn string_end(bytes: &[u8], start: usize) -> usize {
-    let mut i = start + 1;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'"' => return i + 1,
-            b'\\' => i += 2,
-            _ => i += 1,
-        }
-    }
-    bytes.len()
-}
-
-#[inline(always)]
-fn skip_space(bytes: &[u8], mut i: usize) -> usize {
-    while i < bytes.len() && bytes[i].is_ascii_whitespace() {
-        i += 1;
-    }
-    i
 }
 
 /// An action's output.

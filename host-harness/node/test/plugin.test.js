@@ -301,21 +301,22 @@ describe("secrets and sandbox", () => {
   test("a host failure inside a call is a Fault, and the next call gets a fresh instance", async () => {
     const p = await createPlugin({ component: COMPONENT, console: sim.url, token: sim.tokens.admin, allowLoopbackHttp: true });
     assert.equal(p.check().verdict, "ready");
-    // Make the plugin's configuration store throw (a host bug) for the next lookup of `url`.
-    const get = Map.prototype.get;
+    // Make the plugin's configuration store throw (a host bug) the next time the plugin reads it
+    // (`get-all`, which lists the configuration map's entries).
+    const entries = Map.prototype.entries;
     let armed = true;
-    Map.prototype.get = function (key) {
-      if (armed && key === "url" && this.has("call-timeout-ms")) {
+    Map.prototype.entries = function () {
+      if (armed && this.has("call-timeout-ms")) {
         armed = false;
         throw new Error("configuration backend down");
       }
-      return get.call(this, key);
+      return entries.call(this);
     };
     let error;
     try {
       error = caught(() => p.check());
     } finally {
-      Map.prototype.get = get;
+      Map.prototype.entries = entries;
     }
     assert.ok(error instanceof Fault, String(error));
     assert.match(error.message, /configuration backend down/);

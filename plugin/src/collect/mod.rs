@@ -22,11 +22,11 @@ use crate::Error;
 use crate::actions::confine;
 use crate::client::{Client, MAX_PAGE_SIZE, Query};
 use crate::http::Method;
+use crate::json_text::{as_str, lookup};
 use crate::pages::{Bound, Flow, Items};
 use crate::time::{format_micros, parse_http_date, parse_iso8601_micros};
 use checkpoint::Checkpoint;
 use serde_json::value::RawValue;
-use std::borrow::Cow;
 use streams::Stream;
 
 /// The most events one call may return.
@@ -143,74 +143,33 @@ struct Key {
     version: i64,
 }
 
-/// The few fields of a record the streams key on, read without building the rest: serde skips
-/// every other field as it parses, so a 3 KB threat costs a scan, not a tree.
-#[derive(serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Fields<'a> {
-    #[serde(default)]
-    id: Option<IdText>,
-    #[serde(default, borrow)]
-    created_at: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
-    updated_at: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
-    threat_info: Option<Stamps<'a>>,
-    #[serde(default, borrow)]
-    alert_info: Option<Stamps<'a>>,
-}
-
-#[derive(serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Stamps<'a> {
-    #[serde(default)]
-    alert_id: Option<IdText>,
-    #[serde(default, borrow)]
-    created_at: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
-    updated_at: Option<Cow<'a, str>>,
-}
-
-/// An id as a decimal string (or, leniently, a JSON integer).
-#[derive(serde::Deserialize)]
-#[serde(untagged)]
-enum IdText {
-    Text(String),
-    Number(u64),
-}
-
 impl Key {
+    /// The record's key fields, read from its text where the stream's pointers say (the record is
+    /// part of a page already validated as JSON, so this is a scan, not a second parse).
     fn of(stream: &Stream, raw: &RawValue) -> Result<Key, Error> {
-        let fields: Fields = serde_json::from_str(raw.get())
-            .map_err(|e| Error::UnexpectedResponse(format!("{}: a record is unreadable ({e})", stream.name)))?;
-        let pick = |at: &str| -> Option<&str> {
-            match at {
-                "/createdAt" => fields.created_at.as_deref(),
-                "/updatedAt" => fields.updated_at.as_deref(),
-                "/threatInfo/updatedAt" => fields.threat_info.as_ref()?.updated_at.as_deref(),
-                "/alertInfo/createdAt" => fields.alert_info.as_ref()?.created_at.as_deref(),
-                "/alertInfo/updatedAt" => fields.alert_info.as_ref()?.updated_at.as_deref(),
-                _ => None,
-            }
-        };
-        let id = match stream.id_at {
-            "/alertInfo/alertId" => fields.alert_info.as_ref().and_then(|a| a.alert_id.as_ref()),
-            _ => fields.id.as_ref(),
-        };
-        let id = match id {
-            Some(IdText::Text(s)) if crate::config::is_id(s) => s.clone(),
-            Some(IdText::Number(n)) => n.to_string(),
-            _ => return Err(Error::UnexpectedResponse(format!("{}: a record has no id at {}", stream.name, stream.id_at))),
+        let text = raw.get();
+        if !text.trim_start().starts_with('{') {
+            return Err(Error::UnexpectedResponse(format!("{}: a record is not a JSON object", stream.name)));
+        }
+        let id = lookup(text, stream.id_at).and_then(|value| match as_str(value) {
+            Some(s) => crate::config::is_id(&s).then(|| s.into_owned()),
+            // Leniently, a JSON integer.
+            None => value.parse::<u64>().ok().map(|n| n.to_string()),
+        });
+        let Some(id) = id else {
+            return Err(Error::UnexpectedResponse(format!("{}: a record has no id at {}", stream.name, stream.id_at)));
         };
         let time = |at: &str| {
-            pick(at).and_then(parse_iso8601_micros).ok_or_else(|| {
+            lookup(text, at).and_then(as_str).and_then(|s| parse_iso8601_micros(&s)).ok_or_else(|| {
                 Error::UnexpectedResponse(format!(
                     "{}: record {id} has no timestamp at {at}; collection stops here rather than skip it",
                     stream.name
                 ))
             })
         };
-        Ok(Key { mark: time(stream.mark_at)?, version: time(stream.version_at)?, id })
+        let mark = time(stream.mark_at)?;
+        let version = if stream.version_at == stream.mark_at { mark } else { time(stream.version_at)? };
+        Ok(Key { mark, version, id })
     }
 }
 

@@ -1,0 +1,205 @@
+//! Reading JSON text that has already been validated (a page's items, kept as raw slices) without
+//! parsing it again: finding where strings and values end, and the value at a JSON pointer.
+//!
+//! Collection needs three fields of every record (its id, watermark and version) and redaction
+//! needs every key: parsing each record a second time with serde to get them cost as much as
+//! parsing the page. These scans only skip strings and count brackets. They never panic on any
+//! input, valid JSON or not; on valid JSON they agree with a parser (the tests hold them to
+//! `serde_json`), except that a duplicated key answers with its first value.
+//!
+//! The loops index bytes directly: the component is built for size, and there every slice,
+//! iterator adapter or `memchr` call stays an out-of-line call per string.
+
+/// The index just past the string starting with the quote at `start` (the text's end when the
+/// string is unterminated).
+#[inline(always)]
+pub fn string_end(bytes: &[u8], start: usize) -> usize {
+    let mut i = start + 1;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => return i + 1,
+            b'\\' => i += 2,
+            _ => i += 1,
+        }
+    }
+    bytes.len()
+}
+
+/// [`string_end`], and whether the string holds an escape.
+#[inline(always)]
+fn string_end_escaped(bytes: &[u8], start: usize) -> (usize, bool) {
+    let mut i = start + 1;
+    let mut escaped = false;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => return (i + 1, escaped),
+            b'\\' => {
+                escaped = true;
+                i += 2;
+            }
+            _ => i += 1,
+        }
+    }
+    (bytes.len(), escaped)
+}
+
+/// The first index at or after `i` that is not JSON whitespace.
+#[inline(always)]
+pub fn skip_space(bytes: &[u8], mut i: usize) -> usize {
+    while i < bytes.len() && bytes[i].is_ascii_whitespace() {
+        i += 1;
+    }
+    i
+}
+
+/// The index just past the value starting at `start`: a string, an object or array (brackets
+/// counted, strings inside skipped), or a number or literal (up to the next delimiter).
+fn value_end(bytes: &[u8], start: usize) -> usize {
+    match bytes.get(start) {
+        Some(b'"') => string_end(bytes, start),
+        Some(b'{' | b'[') => {
+            let mut depth = 0usize;
+            let mut i = start;
+            while i < bytes.len() {
+                match bytes[i] {
+                    b'"' => {
+                        i = string_end(bytes, i);
+                        continue;
+                    }
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return i + 1;
+                        }
+                    }
+                    _ => {}
+                }
+                i += 1;
+            }
+            bytes.len()
+        }
+        _ => {
+            let mut i = start;
+            while i < bytes.len() && !matches!(bytes[i], b',' | b'}' | b']') && !bytes[i].is_ascii_whitespace() {
+                i += 1;
+            }
+            i
+        }
+    }
+}
+
+/// The value of `key` in the object `object` (its text), as text; `None` when `object` is not an
+/// object or has no such key. A key written with escapes is compared decoded.
+pub fn member<'a>(object: &'a str, key: &str) -> Option<&'a str> {
+    let bytes = object.as_bytes();
+    let mut i = skip_space(bytes, 0);
+    if bytes.get(i) != Some(&b'{') {
+        return None;
+    }
+    i += 1;
+    loop {
+        i = skip_space(bytes, i);
+        if bytes.get(i) != Some(&b'"') {
+            return None;
+        }
+        let (key_start, (key_end, escaped)) = (i, string_end_escaped(bytes, i));
+        let quoted_key = object.get(key_start..key_end)?;
+        i = skip_space(bytes, key_end);
+        if bytes.get(i) != Some(&b':') {
+            return None;
+        }
+        let start = skip_space(bytes, i + 1);
+        let end = value_end(bytes, start);
+        let matches = if escaped {
+            decoded(quoted_key).is_some_and(|k| k == key)
+        } else {
+            quoted_key.len() == key.len() + 2 && &quoted_key.as_bytes()[1..quoted_key.len() - 1] == key.as_bytes()
+        };
+        if matches {
+            return object.get(start..end);
+        }
+        i = skip_space(bytes, end);
+        match bytes.get(i) {
+            Some(b',') => i += 1,
+            _ => return None,
+        }
+    }
+}
+
+/// The value at a JSON pointer (`/alertInfo/createdAt`; object members only) in `text`.
+pub fn lookup<'a>(text: &'a str, pointer: &str) -> Option<&'a str> {
+    pointer.split('/').skip(1).try_fold(text, member)
+}
+
+/// A JSON string's text (quotes included) decoded; `None` when it is not a string.
+fn decoded(quoted: &str) -> Option<String> {
+    serde_json::from_str(quoted).ok()
+}
+
+/// A value's text as a string: the contents of a JSON string (decoded only when it holds an
+/// escape); `None` for anything else.
+pub fn as_str(value: &str) -> Option<std::borrow::Cow<'_, str>> {
+    let bytes = value.as_bytes();
+    if bytes.first() != Some(&b'"') {
+        return None;
+    }
+    match string_end_escaped(bytes, 0) {
+        // Without escapes, ending on a quote is ending the string (an unterminated one ends elsewhere).
+        (end, false) if end == bytes.len() && end >= 2 && bytes[end - 1] == b'"' => value.get(1..end - 1).map(std::borrow::Cow::Borrowed),
+        (end, true) if end == bytes.len() => decoded(value).map(std::borrow::Cow::Owned),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Value;
+
+    const RECORD: &str = r#" { "id" : "1834780238610855700", "n": -1.5e3, "t": true, "z": null,
+        "nested": {"updatedAt": "x", "list": [{"updatedAt": "y"}, "]}", "\"{"]},
+        "alertInfo": {"alertId": "9", "createdAt": "2026-11-01T00:00:00.000000Z"},
+        "upd\u0061tedAt": "2026-11-02T00:00:00Z", "empty": {}, "last": [] } "#;
+
+    #[test]
+    fn lookups_agree_with_a_parser() {
+        let parsed: Value = serde_json::from_str(RECORD).unwrap();
+        for pointer in ["/id", "/n", "/t", "/z", "/nested", "/nested/updatedAt", "/alertInfo/createdAt", "/updatedAt", "/empty", "/last"] {
+            let found = lookup(RECORD, pointer).unwrap_or_else(|| panic!("{pointer}"));
+            let value: Value = serde_json::from_str(found).unwrap();
+            assert_eq!(Some(&value), parsed.pointer(pointer), "{pointer}");
+        }
+    }
+
+    #[test]
+    fn keys_inside_nested_values_and_strings_are_not_members() {
+        assert_eq!(lookup(RECORD, "/list"), None);
+        assert_eq!(lookup(RECORD, "/alertId"), None);
+        assert_eq!(lookup(RECORD, "/nested/list/updatedAt"), None, "arrays are not walked");
+        assert_eq!(lookup(r#"{"a":"\"b\":1","c":2}"#, "/b"), None);
+    }
+
+    #[test]
+    fn strings_are_read_and_decoded_only_when_escaped() {
+        assert!(matches!(as_str(r#""plain""#), Some(std::borrow::Cow::Borrowed("plain"))));
+        assert_eq!(as_str(r#""a\"b\u0041""#).as_deref(), Some("a\"bA"));
+        assert_eq!(as_str("12"), None);
+        assert_eq!(as_str("\""), None);
+        assert_eq!(as_str("\"abc"), None, "unterminated");
+        assert_eq!(as_str("\"ab\\\""), None, "unterminated after an escaped quote");
+        assert_eq!(as_str("\"\""), Some(std::borrow::Cow::Borrowed("")));
+    }
+
+    #[test]
+    fn broken_text_gives_none_without_panicking() {
+        for text in
+            ["", "{", "{\"", "{\"a\"", "{\"a\":", "{\"a\":\"", "{\"a\":{", "[1]", "{\"a\" 1}", "{\"a\":1 \"b\":2}", "{\"\\", "{\"a\\\":1}"]
+        {
+            for pointer in ["/a", "/b", "/a/b"] {
+                let _ = lookup(text, pointer);
+            }
+        }
+        assert_eq!(lookup("{\"a\":1 \"b\":2}", "/b"), None);
+    }
+}
