@@ -21,8 +21,8 @@ fn main() {
     let manifest_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
     let root = manifest_dir.parent().and_then(Path::parent).unwrap().to_path_buf();
     for watched in [
-        "plugin/src",
-        "plugin/Cargo.toml",
+        // The plugin and the crates nested in it (json-text, timestamp).
+        "plugin",
         "wit",
         "Cargo.lock",
         "Cargo.toml",

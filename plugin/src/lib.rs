@@ -11,7 +11,6 @@
 //! - [`check`]: the connection test a platform runs on Save.
 //! - [`organizations`]: the accounts → sites → groups tree.
 //! - [`downloads`]: agent uploads, cloud threat files and script results, as bytes.
-//! - [`json_text`]: values and string ends in JSON text already validated, without a second parse.
 
 pub mod actions;
 pub mod check;
@@ -22,7 +21,6 @@ pub mod config;
 pub mod downloads;
 pub mod error;
 pub mod http;
-pub mod json_text;
 pub mod log;
 pub mod organizations;
 pub mod output;

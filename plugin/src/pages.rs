@@ -23,7 +23,7 @@ use crate::client::{Client, Query};
 use crate::http::Method;
 use crate::log::Level;
 use crate::{API_PREFIX, Error};
-use serde::Deserialize;
+use s1_json_text::envelope::{self, Data, DataFields, array};
 use serde_json::Value;
 use serde_json::value::RawValue;
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -52,81 +52,6 @@ pub struct Page<'a> {
     pub beside: Vec<(String, &'a RawValue)>,
 }
 
-#[derive(Deserialize)]
-struct Envelope<'a> {
-    #[serde(borrow, default)]
-    data: Option<Data<'a>>,
-    #[serde(default)]
-    pagination: Option<Pagination>,
-}
-
-#[derive(Deserialize)]
-struct Pagination {
-    #[serde(default, rename = "nextCursor")]
-    next_cursor: Option<Value>,
-    #[serde(default, rename = "totalItems")]
-    total_items: Option<Value>,
-}
-
-/// `data`, split in the same pass that validates it: an array into its items, an object into its
-/// fields (values unparsed), anything else noted. Listings are the bulk path, and a second pass
-/// over every page (parsing `data` whole, then again as an array) was a third of the guest's work.
-enum Data<'a> {
-    Array(Vec<&'a RawValue>),
-    Object(DataFields<'a>),
-    Other,
-}
-
-impl<'de: 'a, 'a> Deserialize<'de> for Data<'a> {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Visit<'a>(std::marker::PhantomData<&'a ()>);
-        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Visit<'a> {
-            type Value = Data<'a>;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("any JSON value")
-            }
-            fn visit_seq<S: serde::de::SeqAccess<'de>>(self, mut seq: S) -> Result<Data<'a>, S::Error> {
-                let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1024));
-                while let Some(item) = seq.next_element::<&'de RawValue>()? {
-                    items.push(item);
-                }
-                Ok(Data::Array(items))
-            }
-            fn visit_map<M: serde::de::MapAccess<'de>>(self, map: M) -> Result<Data<'a>, M::Error> {
-                Ok(Data::Object(fields(map)?))
-            }
-            fn visit_bool<E>(self, _: bool) -> Result<Data<'a>, E> {
-                Ok(Data::Other)
-            }
-            fn visit_i64<E>(self, _: i64) -> Result<Data<'a>, E> {
-                Ok(Data::Other)
-            }
-            fn visit_u64<E>(self, _: u64) -> Result<Data<'a>, E> {
-                Ok(Data::Other)
-            }
-            fn visit_f64<E>(self, _: f64) -> Result<Data<'a>, E> {
-                Ok(Data::Other)
-            }
-            fn visit_str<E>(self, _: &str) -> Result<Data<'a>, E> {
-                Ok(Data::Other)
-            }
-            fn visit_unit<E>(self) -> Result<Data<'a>, E> {
-                Ok(Data::Other)
-            }
-        }
-        deserializer.deserialize_any(Visit(std::marker::PhantomData))
-    }
-}
-
-/// A map's entries, in order, values unparsed.
-fn fields<'de, M: serde::de::MapAccess<'de>>(mut map: M) -> Result<DataFields<'de>, M::Error> {
-    let mut fields = Vec::new();
-    while let Some((key, value)) = map.next_entry::<String, &'de RawValue>()? {
-        fields.push((key, value));
-    }
-    Ok(fields)
-}
-
 fn unexpected(message: impl Into<String>) -> Error {
     Error::UnexpectedResponse(message.into())
 }
@@ -135,8 +60,7 @@ impl<'a> Page<'a> {
     /// Parses a list response body. The whole body is validated as JSON; the items are not copied.
     pub fn parse(body: &'a [u8], items_at: Items) -> Result<Page<'a>, Error> {
         let text = std::str::from_utf8(body).map_err(|_| unexpected("the body is not UTF-8 text"))?;
-        let envelope: Envelope<'a> =
-            serde_json::from_str(text).map_err(|e| unexpected(format!("the body is not a JSON envelope ({e})")))?;
+        let envelope = envelope::parse(text).map_err(|e| unexpected(format!("the body is not a JSON envelope ({e})")))?;
         let data = envelope.data.ok_or_else(|| unexpected(expected(items_at)))?;
         let (items, beside) = match (items_at, data) {
             (Items::Data | Items::Auto, Data::Array(items)) => (items, Vec::new()),
@@ -168,13 +92,6 @@ fn expected(items_at: Items) -> String {
         Items::Auto => "expected `data` to be an array, or an object with one array field".to_owned(),
     }
 }
-
-fn array(raw: &RawValue) -> Option<Vec<&RawValue>> {
-    serde_json::from_str(raw.get()).ok()
-}
-
-/// The fields of a `data` object, values unparsed.
-type DataFields<'a> = Vec<(String, &'a RawValue)>;
 
 /// The items of the one field `pick` chooses (which must be an array), and the other fields.
 fn split(fields: DataFields<'_>, pick: impl Fn(&str, &RawValue) -> bool) -> Option<(Vec<&RawValue>, DataFields<'_>)> {

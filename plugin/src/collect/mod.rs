@@ -22,10 +22,10 @@ use crate::Error;
 use crate::actions::confine;
 use crate::client::{Client, MAX_PAGE_SIZE, Query};
 use crate::http::Method;
-use crate::json_text::{as_str, lookup};
 use crate::pages::{Bound, Flow, Items};
 use crate::time::{format_micros, parse_http_date, parse_iso8601_micros};
 use checkpoint::Checkpoint;
+use s1_json_text::scan::{as_str, lookup};
 use serde_json::value::RawValue;
 use streams::Stream;
 
