@@ -137,7 +137,8 @@ fn optimise(manifest_dir: &Path, target_root: &Path, linked: &Path, shipped: &Pa
     let component = std::fs::read(linked).unwrap_or_else(|e| panic!("the linked component is missing at {}: {e}", linked.display()));
     if env::var("S1_WASM_OPT").is_ok_and(|v| v == "off" || v == "0") {
         println!("cargo:warning=S1_WASM_OPT=off: shipping the component without binaryen's optimisation");
-        std::fs::write(shipped, &component).expect("write the component");
+        replace(shipped, &component);
+        let _ = std::fs::remove_file(shipped.with_extension("input-sha256"));
         return;
     }
     // The same input gives the same output: skip the minute of npm and binaryen when nothing changed.
@@ -149,7 +150,8 @@ fn optimise(manifest_dir: &Path, target_root: &Path, linked: &Path, shipped: &Pa
     let wasm_opt = install_binaryen(manifest_dir, &target_root.join("tools").join("binaryen"));
     let sections = split(&component);
     let plugin = sections.iter().filter_map(|s| s.module.then_some(s.bytes.len())).max().expect("a core module");
-    let work = shipped.with_extension("work");
+    // Per process: two builds (two profiles, an editor's check) may optimise at the same time.
+    let work = shipped.with_extension(format!("work-{}", std::process::id()));
     std::fs::create_dir_all(&work).expect("a work directory");
     let (input, output) = (work.join("plugin.core.wasm"), work.join("plugin.core.opt.wasm"));
     let mut encoded = wasm_encoder::Component::new();
@@ -171,9 +173,16 @@ fn optimise(manifest_dir: &Path, target_root: &Path, linked: &Path, shipped: &Pa
     wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all())
         .validate_all(&bytes)
         .unwrap_or_else(|e| panic!("the optimised component does not validate: {e}"));
-    std::fs::write(shipped, &bytes).expect("write the component");
-    std::fs::write(&stamp, input_sha).expect("write the stamp");
+    replace(shipped, &bytes);
+    replace(&stamp, input_sha.as_bytes());
     let _ = std::fs::remove_dir_all(&work);
+}
+
+/// Writes `path` whole or not at all (through a per-process temporary file and a rename), so a
+/// concurrent build never reads half a component.
+fn replace(path: &Path, bytes: &[u8]) {
+    let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
+    std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path)).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
 }
 
 /// One top-level section of a component, as it is.
@@ -230,16 +239,26 @@ fn install_binaryen(manifest_dir: &Path, dir: &Path) -> PathBuf {
     if wasm_opt.exists() && std::fs::read_to_string(&stamp).is_ok_and(|s| s == sha256(&lock)) {
         return wasm_opt;
     }
-    std::fs::create_dir_all(dir).expect("a directory for binaryen");
+    // Installed beside the final place and renamed into it, so concurrent builds never share a
+    // half-installed tree (the loser of the race uses the winner's).
+    let staging = dir.with_extension(format!("staging-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&staging);
+    std::fs::create_dir_all(&staging).expect("a directory for binaryen");
     for file in ["package.json", "package-lock.json"] {
-        std::fs::copy(manifest_dir.join("binaryen").join(file), dir.join(file)).expect("copy binaryen's package files");
+        std::fs::copy(manifest_dir.join("binaryen").join(file), staging.join(file)).expect("copy binaryen's package files");
     }
     let status = Command::new("npm")
         .args(["ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"])
-        .current_dir(dir)
+        .current_dir(&staging)
         .status()
         .unwrap_or_else(|e| panic!("running npm failed ({e}); install Node 18+ with npm, or set S1_WASM_OPT=off"));
-    assert!(status.success(), "npm ci of binaryen failed in {}", dir.display());
-    std::fs::write(&stamp, sha256(&lock)).expect("write the stamp");
+    assert!(status.success(), "npm ci of binaryen failed in {}", staging.display());
+    std::fs::write(staging.join("lock-sha256"), sha256(&lock)).expect("write the stamp");
+    let installed = || wasm_opt.exists() && std::fs::read_to_string(&stamp).is_ok_and(|s| s == sha256(&lock));
+    if !installed() {
+        let _ = std::fs::remove_dir_all(dir);
+        let _ = std::fs::rename(&staging, dir);
+    }
+    let _ = std::fs::remove_dir_all(&staging);
     wasm_opt
 }
