@@ -141,24 +141,29 @@ fn main() {
     let (conn, _) = pair(&sim, default_memory);
     let mut session = rt.block_on(pooled.session(&conn)).unwrap();
     let mut group = c.benchmark_group("instance");
-    group.bench_function("fresh", |b| {
-        b.iter_custom(|iters| {
-            time_async(&rt, "instance/fresh", iters, || async { drop(pooled.invoke(&conn, "system.info", "{}").await.unwrap()) })
-        })
-    });
-    group.bench_function("reused", |b| {
-        b.iter_custom(|iters| {
-            let mut total = Duration::ZERO;
-            for _ in 0..iters {
-                let start = Instant::now();
-                rt.block_on(session.invoke("system.info", "{}")).unwrap().value.unwrap();
-                let d = start.elapsed();
-                keep("instance/reused", d);
-                total += d;
-            }
-            total
-        })
-    });
+    // The shortest call, where instantiation weighs most, and a listing.
+    for (label, action, input) in [("system.info", "system.info", "{}"), ("agents.list 2500", "agents.list", r#"{"maxItems": 2500}"#)] {
+        group.bench_function(format!("fresh {label}"), |b| {
+            b.iter_custom(|iters| {
+                time_async(&rt, &format!("instance/fresh {label}"), iters, || async {
+                    pooled.invoke(&conn, action, input).await.unwrap().value.unwrap();
+                })
+            })
+        });
+        group.bench_function(format!("reused {label}"), |b| {
+            b.iter_custom(|iters| {
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    let start = Instant::now();
+                    rt.block_on(session.invoke(action, input)).unwrap().value.unwrap();
+                    let d = start.elapsed();
+                    keep(&format!("instance/reused {label}"), d);
+                    total += d;
+                }
+                total
+            })
+        });
+    }
     // The instantiation itself: a call the plugin answers at once, on-demand and pooled.
     group.bench_function("on-demand", |b| {
         b.iter_custom(|iters| {
@@ -248,12 +253,15 @@ fn report(tenants: usize, elapsed: Duration, rss: Option<u64>) {
     if let (Some(a), Some(b)) = (median("system.info/component"), median("system.info/native")) {
         println!("| fixed cost per call over native (`system.info`) | | | {:.3} ms |", (a.as_secs_f64() - b.as_secs_f64()) * 1e3);
     }
-    println!(
-        "| fresh instance vs reused (`system.info`, pooled) | {} | {} | {} |",
-        ms(median("instance/fresh")),
-        ms(median("instance/reused")),
-        ratio("instance/fresh", "instance/reused")
-    );
+    for label in ["system.info", "agents.list 2500"] {
+        let (fresh, reused) = (format!("instance/fresh {label}"), format!("instance/reused {label}"));
+        println!(
+            "| fresh instance vs reused (`{label}`, pooled) | {} | {} | {} |",
+            ms(median(&fresh)),
+            ms(median(&reused)),
+            ratio(&fresh, &reused)
+        );
+    }
     println!(
         "| instantiation: on-demand vs pooling | {} | {} | {} |",
         ms(median("instance/on-demand")),
