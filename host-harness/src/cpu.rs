@@ -8,8 +8,8 @@
 //! or returning to it stops it), and the epoch callback only compares the metered time with the
 //! budget and yields to the executor, stopping the meter while the guest is suspended.
 //!
-//! The stretches are timed on the monotonic clock, which Linux reads without a system call. A
-//! call crosses into the host a hundred times or more (every `wasi:http` field, stream and
+//! The stretches are timed on the monotonic clock, which Linux reads without a system call. Even
+//! a short call crosses into the host about sixty times (every `wasi:http` field, stream and
 //! resource drop is one), each a stop and a start: read from the thread's CPU clock (a system
 //! call) the meter was the largest part of a call's fixed cost. The price is that a stretch
 //! the OS preempts is billed for the time the thread was off the CPU; stretches are short (every
@@ -33,7 +33,6 @@ struct State {
     since: Option<Instant>,
 }
 
-pub static HOSTCALLS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 /// A shared meter of one call's guest execution time.
 #[derive(Clone, Debug, Default)]
 pub struct CpuMeter(Arc<Mutex<State>>);
@@ -77,7 +76,6 @@ impl CpuMeter {
         match hook {
             CallHook::CallingWasm | CallHook::ReturningFromHost => self.start(),
             CallHook::CallingHost | CallHook::ReturningFromWasm => {
-                HOSTCALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 self.stop();
             }
         }

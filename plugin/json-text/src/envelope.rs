@@ -8,6 +8,7 @@ use serde_json::value::RawValue;
 /// The fields of a `data` object, values unparsed.
 pub type DataFields<'a> = Vec<(String, &'a RawValue)>;
 
+/// A list response: `data` (absent or `null` is `None`) and `pagination`.
 #[derive(Deserialize)]
 pub struct Envelope<'a> {
     #[serde(borrow, default)]
@@ -16,6 +17,8 @@ pub struct Envelope<'a> {
     pub pagination: Option<Pagination>,
 }
 
+/// `pagination`, kept as the server sent it (the caller decides what a usable cursor or count
+/// is: SentinelOne ends lists with `null`, `""` or `"null"`).
 #[derive(Deserialize)]
 pub struct Pagination {
     #[serde(default, rename = "nextCursor")]
