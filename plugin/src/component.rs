@@ -348,8 +348,13 @@ impl collection::Guest for Component {
             settle_seconds: options.settle_seconds,
             revisit_seconds: options.revisit_seconds,
         };
-        let batch = with_client(|client| crate::collect::collect(client, &stream_name, checkpoint.as_deref(), &options)).map_err(error)?;
-        let secret = load_config().ok().and_then(|c| c.secret().map(str::to_owned));
+        let batch = with_client(|client| {
+            let mut batch = crate::collect::collect(client, &stream_name, checkpoint.as_deref(), &options)?;
+            // The error that ended the batch early is returned beside its events, not as the call's error.
+            batch.stopped_by = batch.stopped_by.map(|e| e.redacted(client.config.secret()));
+            Ok(batch)
+        })
+        .map_err(error)?;
         Ok(collection::Batch {
             events: batch.events,
             checkpoint: batch.checkpoint,
@@ -359,7 +364,7 @@ impl collection::Guest for Component {
                 records_read: batch.counts.records_read,
                 duplicates_dropped: batch.counts.duplicates_dropped,
             },
-            stopped_by: batch.stopped_by.map(|e| error(e.redacted(secret.as_deref()))),
+            stopped_by: batch.stopped_by.map(error),
         })
     }
 }
