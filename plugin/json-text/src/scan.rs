@@ -10,11 +10,18 @@
 //! The loops index bytes directly, with no iterator adapters or per-string calls in the way.
 
 /// The index just past the string starting with the quote at `start` (the text's end when the
-/// string is unterminated). Strings are most of a record's bytes, so they are crossed eight bytes
-/// at a time while no byte is a quote or a backslash.
+/// string is unterminated).
 #[inline(always)]
 pub fn string_end(bytes: &[u8], start: usize) -> usize {
+    string_end_escaped(bytes, start).0
+}
+
+/// [`string_end`], and whether the string holds an escape. Strings are most of a record's bytes,
+/// so they are crossed eight bytes at a time while no byte is a quote or a backslash.
+#[inline(always)]
+fn string_end_escaped(bytes: &[u8], start: usize) -> (usize, bool) {
     let mut i = start + 1;
+    let mut escaped = false;
     loop {
         while let Some(word) = bytes.get(i..i + 8) {
             let word = u64::from_le_bytes(word.try_into().unwrap_or_default());
@@ -24,9 +31,12 @@ pub fn string_end(bytes: &[u8], start: usize) -> usize {
             i += 8;
         }
         match bytes.get(i) {
-            None => return bytes.len(),
-            Some(b'"') => return i + 1,
-            Some(b'\\') => i += 2,
+            None => return (bytes.len(), escaped),
+            Some(b'"') => return (i + 1, escaped),
+            Some(b'\\') => {
+                escaped = true;
+                i += 2;
+            }
             Some(_) => i += 1,
         }
     }
@@ -40,24 +50,6 @@ fn has_byte(word: u64, byte: u8) -> u64 {
     const HIGHS: u64 = 0x8080_8080_8080_8080;
     let x = word ^ (ONES * u64::from(byte));
     x.wrapping_sub(ONES) & !x & HIGHS
-}
-
-/// [`string_end`], and whether the string holds an escape.
-#[inline(always)]
-fn string_end_escaped(bytes: &[u8], start: usize) -> (usize, bool) {
-    let mut i = start + 1;
-    let mut escaped = false;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'"' => return (i + 1, escaped),
-            b'\\' => {
-                escaped = true;
-                i += 2;
-            }
-            _ => i += 1,
-        }
-    }
-    (bytes.len(), escaped)
 }
 
 /// The first index at or after `i` that is not JSON whitespace.
