@@ -141,7 +141,7 @@ fn optimise(manifest_dir: &Path, target_root: &Path, linked: &Path, shipped: &Pa
         let _ = std::fs::remove_file(shipped.with_extension("input-sha256"));
         return;
     }
-    // The same input gives the same output: skip the minute of npm and binaryen when nothing changed.
+    // The same input gives the same output: skip npm and binaryen (about 15 s) when nothing changed.
     let stamp = shipped.with_extension("input-sha256");
     let input_sha = sha256(&component);
     if shipped.exists() && std::fs::read_to_string(&stamp).is_ok_and(|s| s == input_sha) {
@@ -149,18 +149,19 @@ fn optimise(manifest_dir: &Path, target_root: &Path, linked: &Path, shipped: &Pa
     }
     let wasm_opt = install_binaryen(manifest_dir, &target_root.join("tools").join("binaryen"));
     let sections = split(&component);
-    let plugin = sections.iter().filter_map(|s| s.module.then_some(s.bytes.len())).max().expect("a core module");
+    let plugin =
+        sections.iter().enumerate().filter(|(_, s)| s.module).max_by_key(|(_, s)| s.bytes.len()).map(|(i, _)| i).expect("a core module");
     // Per process: two builds (two profiles, an editor's check) may optimise at the same time.
     let work = shipped.with_extension(format!("work-{}", std::process::id()));
     std::fs::create_dir_all(&work).expect("a work directory");
     let (input, output) = (work.join("plugin.core.wasm"), work.join("plugin.core.opt.wasm"));
     let mut encoded = wasm_encoder::Component::new();
-    for section in &sections {
-        if section.module && section.bytes.len() == plugin {
+    for (i, section) in sections.iter().enumerate() {
+        if i == plugin {
             std::fs::write(&input, section.bytes).expect("write the core module");
             let status =
                 Command::new("node").arg(&wasm_opt).args(WASM_OPT_FLAGS).arg(&input).arg("-o").arg(&output).status().unwrap_or_else(|e| {
-                    panic!("running binaryen's wasm-opt with node failed ({e}); install Node 18+ or set S1_WASM_OPT=off")
+                    panic!("running binaryen's wasm-opt with node failed ({e}); install Node 20+ or set S1_WASM_OPT=off")
                 });
             assert!(status.success(), "wasm-opt failed on the plugin's core module");
             let optimised = std::fs::read(&output).expect("read the optimised module");
@@ -251,7 +252,7 @@ fn install_binaryen(manifest_dir: &Path, dir: &Path) -> PathBuf {
         .args(["ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"])
         .current_dir(&staging)
         .status()
-        .unwrap_or_else(|e| panic!("running npm failed ({e}); install Node 18+ with npm, or set S1_WASM_OPT=off"));
+        .unwrap_or_else(|e| panic!("running npm failed ({e}); install Node 20+ with npm, or set S1_WASM_OPT=off"));
     assert!(status.success(), "npm ci of binaryen failed in {}", staging.display());
     std::fs::write(staging.join("lock-sha256"), sha256(&lock)).expect("write the stamp");
     let installed = || wasm_opt.exists() && std::fs::read_to_string(&stamp).is_ok_and(|s| s == sha256(&lock));
