@@ -6,9 +6,16 @@ use crate::actions::act::not_visible;
 use crate::actions::catalog::{ACCOUNTS, SITES};
 use crate::client::{Client, Query, data_object};
 use crate::http::Method;
+use crate::output::object;
 use crate::time::{days_between, parse_http_date, parse_iso8601};
+use alloc::borrow::ToOwned;
+use alloc::format;
+use alloc::string::String;
+use alloc::string::ToString;
+use alloc::vec;
+use alloc::vec::Vec;
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -133,7 +140,7 @@ impl CheckReport {
     fn finish(mut self, summary: String) -> Self {
         // Most important first, in the order observed within a severity (a stable partition, not a
         // sort: the component pays for each sort it instantiates).
-        let findings = std::mem::take(&mut self.findings);
+        let findings = core::mem::take(&mut self.findings);
         for severity in [Severity::Error, Severity::Warning, Severity::Info] {
             self.findings.extend(findings.iter().filter(|f| f.severity == severity).cloned());
         }
@@ -301,7 +308,7 @@ fn rejected_token(client: &Client, report: CheckReport, error: Error) -> CheckRe
 /// `POST users/api-token-details` for the configured token (only when the configuration holds it).
 fn token_details(client: &Client) -> Result<TokenLifetime, Error> {
     let token = client.config.api_token.as_ref().ok_or_else(|| Error::Other("token held by the host".into()))?;
-    let envelope = client.post("users/api-token-details", &json!({"data": {"apiToken": token.expose()}}))?;
+    let envelope = client.post("users/api-token-details", &object(vec![("data", object(vec![("apiToken", token.expose().into())]))]))?;
     let data = data_object(&envelope)?;
     Ok(TokenLifetime { created_at: string(data.get("createdAt")), expires_at: string(data.get("expiresAt")), days_left: None })
 }

@@ -7,8 +7,14 @@ use crate::http::{MAX_RESPONSE_BYTES, Method, Request, Response, Transport};
 use crate::log::{Level, Log};
 pub use crate::pages::{Bound, Flow, Items};
 use crate::{API_PREFIX, Error};
+use alloc::borrow::ToOwned;
+use alloc::format;
+use alloc::string::String;
+use alloc::string::ToString;
+use alloc::vec;
+use alloc::vec::Vec;
+use core::time::Duration;
 use serde_json::Value;
-use std::time::Duration;
 
 /// The largest `limit` most list endpoints accept (a larger one is a 400).
 pub const MAX_PAGE_SIZE: u32 = 1000;
@@ -303,8 +309,9 @@ pub fn parse_envelope(response: &Response) -> Result<Value, Error> {
     if response.status == 204 || response.body.is_empty() {
         return Ok(Value::Object(Default::default()));
     }
-    let value: Value =
-        serde_json::from_slice(&response.body).map_err(|e| Error::UnexpectedResponse(format!("the body is not JSON ({e})")))?;
+    let not_json = |why: &dyn core::fmt::Display| Error::UnexpectedResponse(format!("the body is not JSON ({why})"));
+    let text = core::str::from_utf8(&response.body).map_err(|e| not_json(&e))?;
+    let value: Value = serde_json::from_str(text).map_err(|e| not_json(&e))?;
     if !value.is_object() {
         return Err(Error::UnexpectedResponse("the body is not a JSON object".to_owned()));
     }
@@ -343,7 +350,7 @@ pub(crate) mod tests {
     use super::*;
     use crate::clock::FakeClock;
     use crate::log::NoLog;
-    use std::cell::RefCell;
+    use core::cell::RefCell;
 
     /// Answers queued responses and records requests.
     pub struct FakeTransport {
@@ -385,7 +392,7 @@ pub(crate) mod tests {
     }
 
     /// Sends `method agents` through a transport that first answers `status` (with `retry_after`).
-    fn after_refusal(method: Method, status: u16, retry_after: Option<&str>) -> (Result<Value, Error>, Vec<std::time::Duration>, usize) {
+    fn after_refusal(method: Method, status: u16, retry_after: Option<&str>) -> (Result<Value, Error>, Vec<core::time::Duration>, usize) {
         let t = FakeTransport::new(vec![(200, serde_json::json!({"data": {}}))]).after(status, retry_after);
         let config = config(&[]);
         let clock = FakeClock::default();
@@ -399,7 +406,7 @@ pub(crate) mod tests {
     fn a_429_is_retried_after_its_retry_after() {
         let (result, sleeps, sent) = after_refusal(Method::Post, 429, Some("3"));
         assert!(result.is_ok());
-        assert_eq!((sleeps, sent), (vec![std::time::Duration::from_secs(3)], 2));
+        assert_eq!((sleeps, sent), (vec![core::time::Duration::from_secs(3)], 2));
     }
 
     #[test]
@@ -413,7 +420,7 @@ pub(crate) mod tests {
     fn a_503_is_retried_for_reads_only() {
         let (read, sleeps, _) = after_refusal(Method::Get, 503, None);
         assert!(read.is_ok());
-        assert_eq!(sleeps, vec![std::time::Duration::from_secs(1)]);
+        assert_eq!(sleeps, vec![core::time::Duration::from_secs(1)]);
         let (write, sleeps, sent) = after_refusal(Method::Post, 503, None);
         assert!(matches!(write, Err(Error::Upstream(crate::error::Upstream { status: 503, .. }))));
         assert_eq!((sleeps.len(), sent), (0, 1));

@@ -2,7 +2,8 @@
 //! must be spaced in time, and the component has no clock of its own. It borrows the host's
 //! `wasi:clocks/monotonic-clock`; native tests use a clock that only pretends to sleep.
 
-use std::time::Duration;
+use alloc::vec::Vec;
+use core::time::Duration;
 
 /// A monotonic clock the plugin can wait on.
 pub trait Clock {
@@ -15,8 +16,8 @@ pub trait Clock {
 /// Time passes only when slept: tests run instantly and can assert how long the plugin waited.
 #[derive(Default)]
 pub struct FakeClock {
-    pub elapsed: std::cell::Cell<Duration>,
-    pub sleeps: std::cell::RefCell<Vec<Duration>>,
+    pub elapsed: core::cell::Cell<Duration>,
+    pub sleeps: core::cell::RefCell<Vec<Duration>>,
 }
 
 impl Clock for FakeClock {

@@ -6,7 +6,9 @@ use crate::bindings::sentinelone::plugin::types as wit;
 use crate::bindings::wasi::clocks::monotonic_clock;
 use crate::bindings::wasi::config::store;
 use crate::bindings::wasi::http::outgoing_handler;
-use crate::bindings::wasi::http::types::{ErrorCode, Fields, IncomingBody, Method, OutgoingBody, OutgoingRequest, RequestOptions, Scheme};
+use crate::bindings::wasi::http::types::{
+    ErrorCode, Fields, HeaderError, IncomingBody, Method, OutgoingBody, OutgoingRequest, RequestOptions, Scheme,
+};
 use crate::bindings::wasi::io::streams::StreamError;
 use crate::bindings::wasi::logging::logging;
 use crate::check::{self, CheckReport};
@@ -17,9 +19,58 @@ use crate::error::{TransportKind, Upstream};
 use crate::http::{self, MAX_RESPONSE_BYTES, Request, Response, Transport};
 use crate::log::{Level, Log};
 use crate::{Error, actions, organizations};
-use std::time::Duration;
+use alloc::borrow::ToOwned;
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::time::Duration;
 
 struct Component;
+
+/// The allocator std would have brought: dlmalloc over the linear memory's `memory.grow`.
+#[global_allocator]
+static ALLOCATOR: dlmalloc::GlobalDlmalloc = dlmalloc::GlobalDlmalloc;
+
+// `memcpy`, `memcmp` and friends, which core calls and std would have linked: taken from the
+// target's own wasi-libc archive, whose other objects (stdio, environment, start-up) stay out.
+#[link(name = "c")]
+unsafe extern "C" {}
+
+/// The canonical ABI's allocator export, through the global allocator. wasi-libc defines it for
+/// std builds (over its C malloc); without std the component defines it, as wit-bindgen does for
+/// targets without libc.
+///
+/// # Safety
+/// Called by the host's canonical ABI only: `old_ptr`/`old_len`/`align` describe a block this
+/// allocator gave out (or `old_len` is 0), and `align` is a power of two.
+#[unsafe(no_mangle)]
+unsafe extern "C" fn cabi_realloc(old_ptr: *mut u8, old_len: usize, align: usize, new_len: usize) -> *mut u8 {
+    use alloc::alloc::{Layout, alloc, realloc};
+    if new_len == 0 {
+        return align as *mut u8;
+    }
+    // SAFETY: the canonical ABI passes a power-of-two `align` and, with `old_len` > 0, a block
+    // allocated here with that layout.
+    let ptr = unsafe {
+        if old_len == 0 {
+            alloc(Layout::from_size_align_unchecked(new_len, align))
+        } else {
+            realloc(old_ptr, Layout::from_size_align_unchecked(old_len, align), new_len)
+        }
+    };
+    if ptr.is_null() {
+        core::arch::wasm32::unreachable();
+    }
+    ptr
+}
+
+/// A panic is a bug (the plugin answers bad input with typed errors): its message goes to the
+/// host's log, then the call traps, which the host reports as a failed call.
+#[panic_handler]
+fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
+    logging::log(logging::Level::Critical, "sentinelone", &format!("the plugin panicked: {info}"));
+    core::arch::wasm32::unreachable()
+}
 
 crate::bindings::export!(Component with_types_in crate::bindings);
 
@@ -97,7 +148,14 @@ impl Transport for WasiHttp {
     fn send(&self, request: &Request) -> Result<Response, Error> {
         let protocol = |m: &str| Error::Transport { kind: TransportKind::Protocol, message: m.to_owned() };
         let entries: Vec<(String, Vec<u8>)> = request.headers.iter().map(|(n, v)| (n.clone(), v.as_bytes().to_vec())).collect();
-        let headers = Fields::from_list(&entries).map_err(|e| protocol(&format!("header refused by the host: {e:?}")))?;
+        let headers = Fields::from_list(&entries).map_err(|e| {
+            let why = match e {
+                HeaderError::InvalidSyntax => "invalid-syntax",
+                HeaderError::Forbidden => "forbidden",
+                HeaderError::Immutable => "immutable",
+            };
+            protocol(&format!("header refused by the host: {why}"))
+        })?;
         let outgoing = OutgoingRequest::new(headers);
         let method = match request.method {
             http::Method::Get => Method::Get,
@@ -222,7 +280,64 @@ fn from_error_code(code: ErrorCode, authority: &str) -> Error {
         }
         _ => TransportKind::Other,
     };
-    Error::Transport { kind, message: format!("{code:?} while talking to {authority}") }
+    Error::Transport { kind, message: format!("{} while talking to {authority}", error_code_text(&code)) }
+}
+
+/// An error code by its WIT name, with the text it carries if any (`internal-error: <why>`):
+/// what a person reading the transport error needs, without `Debug` formatting in the component.
+fn error_code_text(code: &ErrorCode) -> String {
+    let name = match code {
+        ErrorCode::DnsTimeout => "dns-timeout",
+        ErrorCode::DnsError(_) => "dns-error",
+        ErrorCode::DestinationNotFound => "destination-not-found",
+        ErrorCode::DestinationUnavailable => "destination-unavailable",
+        ErrorCode::DestinationIpProhibited => "destination-ip-prohibited",
+        ErrorCode::DestinationIpUnroutable => "destination-ip-unroutable",
+        ErrorCode::ConnectionRefused => "connection-refused",
+        ErrorCode::ConnectionTerminated => "connection-terminated",
+        ErrorCode::ConnectionTimeout => "connection-timeout",
+        ErrorCode::ConnectionReadTimeout => "connection-read-timeout",
+        ErrorCode::ConnectionWriteTimeout => "connection-write-timeout",
+        ErrorCode::ConnectionLimitReached => "connection-limit-reached",
+        ErrorCode::TlsProtocolError => "tls-protocol-error",
+        ErrorCode::TlsCertificateError => "tls-certificate-error",
+        ErrorCode::TlsAlertReceived(_) => "tls-alert-received",
+        ErrorCode::HttpRequestDenied => "http-request-denied",
+        ErrorCode::HttpRequestLengthRequired => "http-request-length-required",
+        ErrorCode::HttpRequestBodySize(_) => "http-request-body-size",
+        ErrorCode::HttpRequestMethodInvalid => "http-request-method-invalid",
+        ErrorCode::HttpRequestUriInvalid => "http-request-uri-invalid",
+        ErrorCode::HttpRequestUriTooLong => "http-request-uri-too-long",
+        ErrorCode::HttpRequestHeaderSectionSize(_) => "http-request-header-section-size",
+        ErrorCode::HttpRequestHeaderSize(_) => "http-request-header-size",
+        ErrorCode::HttpRequestTrailerSectionSize(_) => "http-request-trailer-section-size",
+        ErrorCode::HttpRequestTrailerSize(_) => "http-request-trailer-size",
+        ErrorCode::HttpResponseIncomplete => "http-response-incomplete",
+        ErrorCode::HttpResponseHeaderSectionSize(_) => "http-response-header-section-size",
+        ErrorCode::HttpResponseHeaderSize(_) => "http-response-header-size",
+        ErrorCode::HttpResponseBodySize(_) => "http-response-body-size",
+        ErrorCode::HttpResponseTrailerSectionSize(_) => "http-response-trailer-section-size",
+        ErrorCode::HttpResponseTrailerSize(_) => "http-response-trailer-size",
+        ErrorCode::HttpResponseTransferCoding(_) => "http-response-transfer-coding",
+        ErrorCode::HttpResponseContentCoding(_) => "http-response-content-coding",
+        ErrorCode::HttpResponseTimeout => "http-response-timeout",
+        ErrorCode::HttpUpgradeFailed => "http-upgrade-failed",
+        ErrorCode::HttpProtocolError => "http-protocol-error",
+        ErrorCode::LoopDetected => "loop-detected",
+        ErrorCode::ConfigurationError => "configuration-error",
+        ErrorCode::InternalError(_) => "internal-error",
+    };
+    let detail = match code {
+        ErrorCode::DnsError(payload) => payload.rcode.as_deref(),
+        ErrorCode::TlsAlertReceived(payload) => payload.alert_message.as_deref(),
+        ErrorCode::HttpResponseTransferCoding(coding) | ErrorCode::HttpResponseContentCoding(coding) => coding.as_deref(),
+        ErrorCode::InternalError(why) => why.as_deref(),
+        _ => None,
+    };
+    match detail {
+        Some(detail) => format!("{name}: {detail}"),
+        None => name.to_owned(),
+    }
 }
 
 /// Loads the configuration and runs `f` with a client; the configuration is read per call, as
@@ -254,7 +369,7 @@ impl integration::Guest for Component {
                     title: a.title.into(),
                     description: a.description.into(),
                     family: a.family().into(),
-                    input_schema: a.input_schema().to_string(),
+                    input_schema: a.input_schema(),
                     minimum_role: role(a.role),
                     destructive: a.destructive,
                 })

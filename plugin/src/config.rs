@@ -6,8 +6,13 @@
 
 use crate::Error;
 use crate::http::Scheme;
-use std::fmt;
-use std::time::Duration;
+use alloc::borrow::ToOwned;
+use alloc::format;
+use alloc::string::String;
+use alloc::string::ToString;
+use alloc::vec::Vec;
+use core::fmt;
+use core::time::Duration;
 
 /// Where configuration values come from.
 pub trait ConfigSource {

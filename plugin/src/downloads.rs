@@ -13,8 +13,15 @@ use crate::client::{Client, Location, Query, data_object};
 use crate::config::is_id;
 use crate::error::Upstream;
 use crate::http::{Response, Scheme};
+use crate::output::object;
 use crate::{API_PREFIX, Error};
-use serde_json::{Map, Value, json};
+use alloc::borrow::ToOwned;
+use alloc::format;
+use alloc::string::String;
+use alloc::string::ToString;
+use alloc::vec;
+use alloc::vec::Vec;
+use serde_json::{Map, Value};
 
 /// What to download (mirrors the WIT `download-source`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -56,7 +63,8 @@ pub fn download(client: &Client, source: &Source) -> Result<File, Error> {
         Source::ScriptResult(task_id) => {
             require_id("/script-result", task_id)?;
             within_pins(client, "/script-result", &TASKS, task_id)?;
-            let envelope = client.post("remote-scripts/fetch-files", &json!({ "data": { "taskIds": [task_id] } }))?;
+            let envelope = client
+                .post("remote-scripts/fetch-files", &object(vec![("data", object(vec![("taskIds", vec![task_id.to_owned()].into())]))]))?;
             let data = data_object(&envelope)?;
             let links = data.get("download_links").or_else(|| data.get("downloadLinks")).and_then(Value::as_array);
             let entry = links.into_iter().flatten().filter_map(Value::as_object).find(|l| {
@@ -199,6 +207,7 @@ mod tests {
     use crate::client::tests::{FakeTransport, config};
     use crate::clock::FakeClock;
     use crate::log::NoLog;
+    use serde_json::json;
 
     const TOKEN: &str = "token-0123456789abcdef-0123456789";
 

@@ -1,6 +1,9 @@
 //! The plugin's one error type, mirrored one-to-one by the WIT `error` variant.
 
-use std::fmt;
+use alloc::borrow::ToOwned;
+use alloc::format;
+use alloc::string::String;
+use core::fmt;
 
 /// What SentinelOne said when it refused a request (the first entry of its `errors` array).
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
@@ -59,18 +62,28 @@ pub enum Error {
     #[error("SentinelOne error: {0}")]
     Upstream(Upstream),
     #[error("request denied by the host's policy: {0}")]
+    #[serde(serialize_with = "as_message")]
     RequestDenied(String),
     #[error("transport error ({kind:?}): {message}")]
     Transport { kind: TransportKind, message: String },
     #[error("configuration error: {0}")]
+    #[serde(serialize_with = "as_message")]
     Configuration(String),
     #[error("unexpected response: {0}")]
+    #[serde(serialize_with = "as_message")]
     UnexpectedResponse(String),
     #[error("{0}")]
+    #[serde(serialize_with = "as_message")]
     Other(String),
 }
 
 impl Error {
+    /// The error as the JSON object outputs embed (its `Serialize` shape). Written as text and
+    /// read back: a serializer into `Value` would be compiled for this one type.
+    pub fn to_value(&self) -> serde_json::Value {
+        serde_json::to_string(self).ok().and_then(|text| serde_json::from_str(&text).ok()).unwrap_or(serde_json::Value::Null)
+    }
+
     /// An `invalid-input` error at a JSON pointer.
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
         Error::InvalidInput { field: Some(field.into()), message: message.into() }
@@ -139,7 +152,9 @@ impl Error {
 /// Reads SentinelOne's `{"errors":[{"code","title","detail"}]}` body; tolerates anything else.
 fn upstream_from_body(status: u16, body: &[u8]) -> Upstream {
     let mut upstream = Upstream { status, ..Upstream::default() };
-    let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) else { return upstream };
+    let Some(value) = core::str::from_utf8(body).ok().and_then(|text| serde_json::from_str::<serde_json::Value>(text).ok()) else {
+        return upstream;
+    };
     let first = value.get("errors").and_then(|e| e.as_array()).and_then(|a| a.first());
     if let Some(first) = first {
         upstream.code = first.get("code").and_then(|c| c.as_i64());
@@ -147,6 +162,16 @@ fn upstream_from_body(status: u16, body: &[u8]) -> Upstream {
         upstream.detail = first.get("detail").and_then(|d| d.as_str()).map(str::to_owned);
     }
     upstream
+}
+
+/// A message-only case as `{"error": <case>, "message": ...}`: the tag needs an object to go
+/// into, and a bare string is not one (serde refuses to write it).
+fn as_message<S: serde::Serializer>(message: &str, serializer: S) -> Result<S::Ok, S::Error> {
+    #[derive(serde::Serialize)]
+    struct Message<'a> {
+        message: &'a str,
+    }
+    serde::Serialize::serialize(&Message { message }, serializer)
 }
 
 /// `Retry-After` as delta-seconds (SentinelOne is not known to send the HTTP-date form).
@@ -157,6 +182,22 @@ fn parse_retry_after(value: &str) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_case_serialises_as_an_object_tagged_with_its_case() {
+        let denied = Error::RequestDenied("the host's policy does not allow requests to x".into());
+        assert_eq!(
+            denied.to_value(),
+            serde_json::json!({"error": "request-denied", "message": "the host's policy does not allow requests to x"})
+        );
+        let invalid = Error::invalid("/ids/0", "expected ids");
+        assert_eq!(invalid.to_value(), serde_json::json!({"error": "invalid-input", "field": "/ids/0", "message": "expected ids"}));
+        let forbidden = Error::Forbidden(Upstream { status: 403, ..Upstream::default() });
+        assert_eq!(forbidden.to_value()["error"], "forbidden");
+        for e in [Error::Configuration("c".into()), Error::UnexpectedResponse("u".into()), Error::Other("o".into())] {
+            assert_eq!(e.to_value()["message"], e.to_string().rsplit(": ").next().unwrap(), "{e:?}");
+        }
+    }
 
     #[test]
     fn maps_sentinelone_401_body_with_null_detail() {

@@ -2,6 +2,8 @@
 //! implements it with `wasi:http/outgoing-handler`; native tests with a fake.
 
 use crate::Error;
+use alloc::string::String;
+use alloc::vec::Vec;
 
 /// The HTTP methods the Management API uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,7 +45,7 @@ pub struct Request {
     pub body: Option<Vec<u8>>,
     /// Time left before the call's deadline: the transport waits no longer than this for the
     /// response (or the plugin's own timeouts, whichever is shorter).
-    pub time_left: std::time::Duration,
+    pub time_left: core::time::Duration,
 }
 
 /// One buffered response.

@@ -11,6 +11,15 @@
 //! - [`check`]: the connection test a platform runs on Save.
 //! - [`organizations`]: the accounts → sites → groups tree.
 //! - [`downloads`]: agent uploads, cloud threat files and script results, as bytes.
+//!
+//! The crate is `no_std` (with `alloc`): the component then carries no libc, no stdio and no
+//! panic printing, and imports only the interfaces it uses. Native builds (tests, the benchmark's
+//! native baseline) link std as usual.
+#![cfg_attr(not(test), no_std)]
+
+extern crate alloc;
+#[cfg(all(not(test), not(target_arch = "wasm32")))]
+extern crate std;
 
 pub mod actions;
 pub mod check;

@@ -1,5 +1,8 @@
 //! Logging through the host (`wasi:logging`), behind a trait so the logic can log natively too.
 
+use alloc::borrow::ToOwned;
+use alloc::string::String;
+use alloc::vec::Vec;
 /// A log level, as `wasi:logging` defines them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Level {
@@ -25,7 +28,7 @@ impl Log for NoLog {
 
 /// Keeps every line, for tests.
 #[derive(Default)]
-pub struct MemoryLog(pub std::cell::RefCell<Vec<(Level, String)>>);
+pub struct MemoryLog(pub core::cell::RefCell<Vec<(Level, String)>>);
 
 impl Log for MemoryLog {
     fn log(&self, level: Level, message: &str) {

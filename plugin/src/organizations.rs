@@ -4,6 +4,11 @@
 use crate::Error;
 use crate::actions::confine;
 use crate::client::{Bound, Client, Items, Query};
+use alloc::borrow::ToOwned;
+use alloc::format;
+use alloc::string::String;
+use alloc::string::ToString;
+use alloc::vec::Vec;
 use serde::Serialize;
 use serde_json::{Map, Value};
 

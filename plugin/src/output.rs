@@ -13,9 +13,14 @@
 //! [`SECRET_KEYS`], at any depth, becomes `"<redacted>"`. The scan is over the text, so it costs a
 //! copy only for the records that hold such a key.
 
+use alloc::borrow::Cow;
+use alloc::borrow::ToOwned;
+use alloc::boxed::Box;
+use alloc::string::String;
+use alloc::string::ToString;
+use alloc::vec::Vec;
 use serde_json::Value;
 use serde_json::value::RawValue;
-use std::borrow::Cow;
 
 pub use s1_json_text::redact::{REDACTED, SECRET_KEYS, redact};
 
@@ -35,16 +40,16 @@ impl From<Value> for Output {
 }
 
 impl Output {
+    /// A typed output (the check report, the organisation tree) written straight to text, without
+    /// building a value first; secrets redacted.
+    pub fn serialized(output: &impl serde::Serialize) -> Result<Output, crate::Error> {
+        serde_json::to_string(output).map(|text| Output::Text(redacted(text))).map_err(|e| crate::Error::Other(e.to_string()))
+    }
+
     /// The output as the JSON text `invoke` returns, without secrets.
     pub fn into_text(self) -> String {
         match self {
-            Output::Value(value) => {
-                let text = value.to_string();
-                match redact(&text) {
-                    Cow::Borrowed(_) => text,
-                    Cow::Owned(redacted) => redacted,
-                }
-            }
+            Output::Value(value) => redacted(value.to_string()),
             Output::Text(text) => text,
         }
     }
@@ -55,6 +60,29 @@ impl Output {
             Output::Value(value) => value.clone(),
             Output::Text(text) => serde_json::from_str(text).unwrap_or(Value::Null),
         }
+    }
+}
+
+/// A JSON object of `fields`: what `json!` builds, without the serializer into `Value` that its
+/// `to_value` compiles for every type of value it is given.
+pub fn object(fields: Vec<(&str, Value)>) -> Value {
+    Value::Object(object_map(fields))
+}
+
+/// [`object`]'s map. Inserted one by one: `Map::from_iter` would compile a sort per use.
+pub fn object_map(fields: Vec<(&str, Value)>) -> serde_json::Map<String, Value> {
+    let mut map = serde_json::Map::new();
+    for (key, value) in fields {
+        map.insert(key.to_owned(), value);
+    }
+    map
+}
+
+/// `text` without secrets, copied only when it holds some.
+fn redacted(text: String) -> String {
+    match redact(&text) {
+        Cow::Borrowed(_) => text,
+        Cow::Owned(redacted) => redacted,
     }
 }
 

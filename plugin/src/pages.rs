@@ -23,10 +23,14 @@ use crate::client::{Client, Query};
 use crate::http::Method;
 use crate::log::Level;
 use crate::{API_PREFIX, Error};
+use alloc::borrow::ToOwned;
+use alloc::format;
+use alloc::string::String;
+use alloc::string::ToString;
+use alloc::vec::Vec;
 use s1_json_text::envelope::{self, Data, DataFields, array};
 use serde_json::Value;
 use serde_json::value::RawValue;
-use std::hash::{DefaultHasher, Hash, Hasher};
 
 /// Where a list endpoint keeps its items inside `data`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -59,7 +63,7 @@ fn unexpected(message: impl Into<String>) -> Error {
 impl<'a> Page<'a> {
     /// Parses a list response body. The whole body is validated as JSON; the items are not copied.
     pub fn parse(body: &'a [u8], items_at: Items) -> Result<Page<'a>, Error> {
-        let text = std::str::from_utf8(body).map_err(|_| unexpected("the body is not UTF-8 text"))?;
+        let text = core::str::from_utf8(body).map_err(|_| unexpected("the body is not UTF-8 text"))?;
         let envelope = envelope::parse(text).map_err(|e| unexpected(format!("the body is not a JSON envelope ({e})")))?;
         let data = envelope.data.ok_or_else(|| unexpected(expected(items_at)))?;
         let (items, beside) = match (items_at, data) {
@@ -148,10 +152,10 @@ pub struct Walk {
     pub next_cursor: Option<String>,
 }
 
+/// A cursor's 64-bit FNV-1a hash: the walk remembers cursors it followed by hash, so a server
+/// that sends one again is caught in memory that does not grow with the cursors' length.
 fn fingerprint(cursor: &str) -> u64 {
-    let mut hasher = DefaultHasher::new();
-    cursor.hash(&mut hasher);
-    hasher.finish()
+    cursor.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3))
 }
 
 impl Client<'_> {

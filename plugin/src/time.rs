@@ -2,6 +2,7 @@
 //! `s1-timestamp` crate the simulator shares), the `Date` header (the console's own clock, so the
 //! plugin needs no clock import), and whole days left on a token.
 
+use alloc::vec::Vec;
 pub use s1_timestamp::format_micros;
 use s1_timestamp::{MICROS_PER_SECOND, days_from_civil};
 

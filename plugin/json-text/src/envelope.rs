@@ -1,6 +1,8 @@
 //! A list response's envelope, `{"data": ..., "pagination": {...}}`, parsed in one validating pass
 //! that leaves the items as raw slices of the body.
 
+use alloc::string::String;
+use alloc::vec::Vec;
 use serde::Deserialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
@@ -38,10 +40,10 @@ pub enum Data<'a> {
 
 impl<'de: 'a, 'a> Deserialize<'de> for Data<'a> {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Visit<'a>(std::marker::PhantomData<&'a ()>);
+        struct Visit<'a>(core::marker::PhantomData<&'a ()>);
         impl<'de: 'a, 'a> serde::de::Visitor<'de> for Visit<'a> {
             type Value = Data<'a>;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            fn expecting(&self, f: &mut core::fmt::Formatter) -> core::fmt::Result {
                 f.write_str("any JSON value")
             }
             fn visit_seq<S: serde::de::SeqAccess<'de>>(self, mut seq: S) -> Result<Data<'a>, S::Error> {
@@ -73,7 +75,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for Data<'a> {
                 Ok(Data::Other)
             }
         }
-        deserializer.deserialize_any(Visit(std::marker::PhantomData))
+        deserializer.deserialize_any(Visit(core::marker::PhantomData))
     }
 }
 

@@ -6,6 +6,10 @@
 //! - [`redact`]: secrets out of JSON text in one pass.
 //! - [`scan`]: string ends and values at a JSON pointer in text already validated.
 
+#![cfg_attr(not(test), no_std)]
+
+extern crate alloc;
+
 pub mod envelope;
 pub mod redact;
 pub mod scan;

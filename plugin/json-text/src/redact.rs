@@ -7,7 +7,8 @@
 //! copy only for the records that hold such a key.
 
 use crate::scan::{skip_space, string_end};
-use std::borrow::Cow;
+use alloc::borrow::Cow;
+use alloc::string::String;
 
 /// Keys whose string values are secrets, wherever they appear in a record.
 pub const SECRET_KEYS: &[&str] = &[

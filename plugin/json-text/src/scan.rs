@@ -9,6 +9,7 @@
 //!
 //! The loops index bytes directly, with no iterator adapters or per-string calls in the way.
 
+use alloc::string::String;
 /// The index just past the string starting with the quote at `start` (the text's end when the
 /// string is unterminated).
 #[inline(always)]
@@ -148,15 +149,15 @@ fn decoded(quoted: &str) -> Option<String> {
 
 /// A value's text as a string: the contents of a JSON string (decoded only when it holds an
 /// escape); `None` for anything else.
-pub fn as_str(value: &str) -> Option<std::borrow::Cow<'_, str>> {
+pub fn as_str(value: &str) -> Option<alloc::borrow::Cow<'_, str>> {
     let bytes = value.as_bytes();
     if bytes.first() != Some(&b'"') {
         return None;
     }
     match string_end_escaped(bytes, 0) {
         // Without escapes, ending on a quote is ending the string (an unterminated one ends elsewhere).
-        (end, false) if end == bytes.len() && end >= 2 && bytes[end - 1] == b'"' => value.get(1..end - 1).map(std::borrow::Cow::Borrowed),
-        (end, true) if end == bytes.len() => decoded(value).map(std::borrow::Cow::Owned),
+        (end, false) if end == bytes.len() && end >= 2 && bytes[end - 1] == b'"' => value.get(1..end - 1).map(alloc::borrow::Cow::Borrowed),
+        (end, true) if end == bytes.len() => decoded(value).map(alloc::borrow::Cow::Owned),
         _ => None,
     }
 }
@@ -191,13 +192,13 @@ mod tests {
 
     #[test]
     fn strings_are_read_and_decoded_only_when_escaped() {
-        assert!(matches!(as_str(r#""plain""#), Some(std::borrow::Cow::Borrowed("plain"))));
+        assert!(matches!(as_str(r#""plain""#), Some(alloc::borrow::Cow::Borrowed("plain"))));
         assert_eq!(as_str(r#""a\"b\u0041""#).as_deref(), Some("a\"bA"));
         assert_eq!(as_str("12"), None);
         assert_eq!(as_str("\""), None);
         assert_eq!(as_str("\"abc"), None, "unterminated");
         assert_eq!(as_str("\"ab\\\""), None, "unterminated after an escaped quote");
-        assert_eq!(as_str("\"\""), Some(std::borrow::Cow::Borrowed("")));
+        assert_eq!(as_str("\"\""), Some(alloc::borrow::Cow::Borrowed("")));
     }
 
     #[test]

@@ -15,7 +15,13 @@ use super::{Action, pin_violation};
 use crate::Error;
 use crate::client::{Bound, Client, Items, Query, data_object};
 use crate::http::Method;
-use serde_json::{Map, Value, json};
+use crate::output::{object, object_map};
+use alloc::borrow::ToOwned;
+use alloc::format;
+use alloc::string::String;
+use alloc::vec;
+use alloc::vec::Vec;
+use serde_json::{Map, Value};
 
 /// How to count what a filter matches, for dry runs.
 #[derive(Clone, Copy)]
@@ -97,7 +103,7 @@ pub fn run(
     let ids = string_list(fields.get("ids"));
     let mut filter: Map<String, Value> = match (ids.is_empty(), fields.get("filter")) {
         (false, Some(_)) => return Err(Error::invalid("/filter", "give either ids or a filter, not both")),
-        (false, None) => Map::from_iter([("ids".to_owned(), json!(ids))]),
+        (false, None) => object_map(vec![("ids", ids.clone().into())]),
         (true, Some(Value::Object(filter))) => {
             let confirmed = [fields.get("confirmFilter"), fields.get("dryRun")].contains(&Some(&Value::Bool(true)));
             if !confirmed {
@@ -137,21 +143,22 @@ pub fn run(
     if fields.get("dryRun") == Some(&Value::Bool(true)) {
         // For explicit ids the lookup above already found every match; a filter needs a count.
         let matched = if ids.is_empty() { count(client, target, &filter)? } else { (ids.len() - not_found.len()) as u64 };
-        return Ok(json!({ "dryRun": true, "wouldAffect": matched, "notFound": not_found }));
+        return Ok(object(vec![("dryRun", true.into()), ("wouldAffect", matched.into()), ("notFound", not_found.into())]));
     }
 
     let mut data = to_data(&params, fields);
     let body = match target.body {
-        Body::FilterData => json!({ "filter": filter, "data": data }),
-        Body::Filter => json!({ "filter": filter }),
+        Body::FilterData => object(vec![("filter", filter.into()), ("data", data.into())]),
+        Body::Filter => object(vec![("filter", filter.into())]),
         Body::DataIds => {
-            data.insert("ids".to_owned(), json!(ids));
-            json!({ "data": data })
+            data.insert("ids".to_owned(), Value::from(ids.clone()));
+            object(vec![("data", data.into())])
         }
         Body::DataExclusions => {
             let kind = fields.get("exclusionType").and_then(Value::as_str).unwrap_or("EDR");
-            let exclusions: Vec<Value> = ids.iter().map(|id| json!({ "id": id, "exclusionType": kind })).collect();
-            json!({ "data": { "exclusions": exclusions } })
+            let exclusions: Vec<Value> =
+                ids.iter().map(|id| object(vec![("id", id.as_str().into()), ("exclusionType", kind.into())])).collect();
+            object(vec![("data", object(vec![("exclusions", exclusions.into())]))])
         }
     };
     let envelope = client.call(method, path, &Query::new(), Some(&body))?;
@@ -173,14 +180,14 @@ fn outcome(data: Value, target: &Target, ids: &[String], not_found: Vec<String>)
     if !not_found.is_empty() {
         warnings.push(format!("{} id(s) unknown to the console: {}", not_found.len(), not_found.join(", ")));
     }
-    json!({
-        "affected": affected,
-        "requested": if ids.is_empty() { Value::Null } else { json!(ids.len()) },
-        "notFound": not_found,
-        "warnings": warnings,
-        "details": data.get("details").cloned().unwrap_or(Value::Null),
-        "data": data,
-    })
+    object(vec![
+        ("affected", affected.into()),
+        ("requested", if ids.is_empty() { Value::Null } else { ids.len().into() }),
+        ("notFound", not_found.into()),
+        ("warnings", warnings.into()),
+        ("details", data.get("details").cloned().unwrap_or(Value::Null)),
+        ("data", data),
+    ])
 }
 
 /// A string or an array of strings as a list (an absent field is empty).
@@ -280,7 +287,7 @@ pub fn confine_filter(filter: &mut Map<String, Value>, pins: &crate::config::Sco
         }
         match filter.get(key).and_then(Value::as_array) {
             None => {
-                filter.insert(key.to_owned(), json!(pinned));
+                filter.insert(key.to_owned(), Value::from(pinned.clone()));
             }
             Some(asked) => {
                 // Every element must be an id string: a number, or an empty list, would slip past

@@ -14,10 +14,16 @@ use crate::Error;
 use crate::client::{Client, MAX_PAGE_SIZE, Query, data_object};
 use crate::clock::Deadline;
 use crate::error::Upstream;
+use crate::output::object;
 use crate::output::{ObjectText, Output, RawItems};
 use crate::pages::{Bound, Items, Walk};
-use serde_json::{Map, Value, json};
-use std::time::Duration;
+use alloc::borrow::ToOwned;
+use alloc::format;
+use alloc::string::String;
+use alloc::vec;
+use alloc::vec::Vec;
+use core::time::Duration;
+use serde_json::{Map, Value};
 
 /// A little over the documented one status call per second per token.
 pub const STATUS_INTERVAL: Duration = Duration::from_millis(1050);
@@ -84,7 +90,7 @@ pub fn run_power_query(client: &Client, action: &Action, fields: &Map<String, Va
         .field("columns", result.get("columns").cloned().unwrap_or(Value::Null))
         .field("rows", rows)
         .field("returned", returned)
-        .field("recommendations", result.get("recommendations").cloned().unwrap_or_else(|| json!([])));
+        .field("recommendations", result.get("recommendations").cloned().unwrap_or_else(|| Value::Array(Vec::new())));
     Ok(head.into())
 }
 
@@ -133,13 +139,17 @@ fn ended(state: &str, message: Option<&Value>) -> Error {
 const SHAPED: &[&str] = &["queryId", "columns", "data", "recommendations"];
 
 fn unfinished(query_id: &str, state: Option<&Value>, progress: Option<&Value>, data: &Map<String, Value>) -> Value {
-    let mut out = json!({
-        "queryId": query_id,
-        "finished": false,
-        "state": state,
-        "progress": progress,
-        "warnings": ["the query was still running when the wait ended (waitSeconds, or the host's call bound); read it later with its queryId"],
-    });
+    let mut out = object(vec![
+        ("queryId", query_id.into()),
+        ("finished", false.into()),
+        ("state", state.cloned().unwrap_or(Value::Null)),
+        ("progress", progress.cloned().unwrap_or(Value::Null)),
+        (
+            "warnings",
+            vec!["the query was still running when the wait ended (waitSeconds, or the host's call bound); read it later with its queryId"]
+                .into(),
+        ),
+    ]);
     if let Value::Object(o) = &mut out {
         details_into(o, data);
     }
@@ -169,7 +179,7 @@ fn details_into(out: &mut Map<String, Value>, data: &Map<String, Value>) {
 /// Column names as row keys: a name met again becomes `name#2`, `name#3`, ... (`count() as n,
 /// count() as n` would otherwise keep one value of two).
 fn unique_names<'a>(names: impl Iterator<Item = &'a str>) -> Vec<String> {
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = alloc::collections::BTreeSet::new();
     let mut out: Vec<String> = Vec::new();
     for name in names {
         let mut key = name.to_owned();
@@ -187,7 +197,13 @@ fn unique_names<'a>(names: impl Iterator<Item = &'a str>) -> Vec<String> {
 /// [`unique_names`], so no value is lost).
 fn keyed(columns: &[String], row: &Value) -> Result<Value, Error> {
     match row.as_array() {
-        Some(values) if values.len() == columns.len() => Ok(Value::Object(columns.iter().cloned().zip(values.iter().cloned()).collect())),
+        Some(values) if values.len() == columns.len() => {
+            let mut row = Map::new();
+            for (column, value) in columns.iter().zip(values) {
+                row.insert(column.clone(), value.clone());
+            }
+            Ok(Value::Object(row))
+        }
         _ => Err(Error::UnexpectedResponse(format!("a PowerQuery row does not match its {} columns", columns.len()))),
     }
 }
@@ -200,8 +216,8 @@ mod tests {
     use crate::client::tests::{FakeTransport, config};
     use crate::clock::FakeClock;
     use crate::log::NoLog;
+    use core::time::Duration;
     use serde_json::{Value, json};
-    use std::time::Duration;
 
     const WINDOW: &str = r#""fromDate": "2026-11-20T00:00:00Z", "toDate": "2026-11-21T00:00:00Z""#;
 

@@ -27,8 +27,14 @@ use crate::client::{Client, MAX_PAGE_SIZE, Query};
 use crate::config::is_id;
 use crate::http::Method;
 use crate::output::Output;
+use crate::output::object;
 use crate::pages::{Bound, Items};
-use serde_json::{Map, Value, json};
+use alloc::borrow::ToOwned;
+use alloc::format;
+use alloc::string::String;
+use alloc::vec;
+use alloc::vec::Vec;
+use serde_json::{Map, Value};
 
 /// Filter keys that only say where, not what: a filter of these alone reaches everything there.
 const SCOPE_KEYS: &[&str] = &["accountIds", "siteIds", "groupIds", "tenant"];
@@ -85,7 +91,7 @@ fn run(client: &Client, action: &Action, fields: &Map<String, Value>, method: Me
                     ));
                 };
                 let matched = act::count(client, target, filter)?;
-                return Ok(json!({ "dryRun": true, "wouldAffect": matched, "path": path }).into());
+                return Ok(object(vec![("dryRun", true.into()), ("wouldAffect", matched.into()), ("path", path.into())]).into());
             }
         } else if dry_run {
             return Err(Error::invalid("/dryRun", "dryRun counts what a body filter matches; this request has none"));

@@ -12,7 +12,13 @@ use super::{Action, pin_violation};
 use crate::Error;
 use crate::client::Client;
 use crate::output::Output;
-use serde_json::{Map, Value, json};
+use crate::output::{object, object_map};
+use alloc::borrow::ToOwned;
+use alloc::format;
+use alloc::string::String;
+use alloc::vec;
+use alloc::vec::Vec;
+use serde_json::{Map, Value};
 
 /// `unified-exclusions.delete`: a targeted delete whose id lookup is confined to the input's
 /// `modeType` (`GET unified-exclusions` requires one) and `exclusionType` (default EDR).
@@ -59,26 +65,27 @@ fn add(client: &Client, action: &Action, fields: &Map<String, Value>, path: &str
     let mut created = 0;
     for (i, os) in string_list(fields.get("osTypes")).iter().enumerate() {
         let mut data = base.clone();
-        data.insert("osType".to_owned(), json!(os));
-        match client.post(path, &json!({ "data": data, "filter": scope })) {
+        data.insert("osType".to_owned(), os.as_str().into());
+        let outcome = |status: &str| vec![("osType", Value::from(os.as_str())), ("status", status.into())];
+        match client.post(path, &object(vec![("data", data.into()), ("filter", scope.clone())])) {
             Ok(envelope) => {
-                let items = envelope.get("data").cloned().unwrap_or_else(|| json!([]));
+                let items = envelope.get("data").cloned().unwrap_or_else(|| Value::Array(Vec::new()));
                 created += items.as_array().map_or(0, Vec::len);
-                results.push(json!({ "osType": os, "status": "created", "items": items }));
+                results.push(object([outcome("created"), vec![("items", items)]].concat()));
             }
             Err(Error::Upstream(u)) if u.code == Some(ALREADY_EXISTS) => {
                 warnings.push(format!("the {what} already exists for {os}"));
-                results.push(json!({ "osType": os, "status": "already-exists" }));
+                results.push(object(outcome("already-exists")));
             }
             // Nothing has changed yet: the typed error says it all.
             Err(e) if i == 0 => return Err(e),
             Err(e) => {
                 warnings.push(format!("{os}: {e}"));
-                results.push(json!({ "osType": os, "status": "failed", "error": e }));
+                results.push(object([outcome("failed"), vec![("error", e.to_value())]].concat()));
             }
         }
     }
-    Ok(json!({ "scope": scope, "created": created, "results": results, "warnings": warnings }))
+    Ok(object(vec![("scope", scope), ("created", created.into()), ("results", results.into()), ("warnings", warnings.into())]))
 }
 
 /// The `filter` that says where a new entry applies: exactly one of tenant, accountIds, siteIds
@@ -87,8 +94,8 @@ fn write_scope(client: &Client, fields: &Map<String, Value>) -> Result<Value, Er
     let pins = &client.config.scope;
     let scope = match fields.get("scope") {
         Some(Value::Object(scope)) => scope.clone(),
-        _ if !pins.site_ids.is_empty() => Map::from_iter([("siteIds".to_owned(), json!(pins.site_ids))]),
-        _ if !pins.account_ids.is_empty() => Map::from_iter([("accountIds".to_owned(), json!(pins.account_ids))]),
+        _ if !pins.site_ids.is_empty() => object_map(vec![("siteIds", pins.site_ids.clone().into())]),
+        _ if !pins.account_ids.is_empty() => object_map(vec![("accountIds", pins.account_ids.clone().into())]),
         _ => return Err(Error::invalid("/scope", "say where the entry applies: {\"tenant\": true}, or accountIds, siteIds or groupIds")),
     };
     let [(key, value)] = scope.iter().collect::<Vec<_>>()[..] else {

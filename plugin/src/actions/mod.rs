@@ -5,6 +5,11 @@
 //! input against the parameters, applies the configuration's scope pins, sends the request(s),
 //! and shapes the output, the same way for every row. Adding an endpoint is adding a row.
 
+use alloc::borrow::ToOwned;
+use alloc::format;
+use alloc::string::String;
+use alloc::vec;
+use alloc::vec::Vec;
 pub mod act;
 pub mod catalog;
 pub mod deep_visibility;
@@ -16,10 +21,11 @@ pub mod remote_scripts;
 use crate::Error;
 use crate::client::{Client, Query, data_object};
 use crate::config::ScopePins;
+use crate::output::object;
 use crate::output::{ObjectText, Output, RawItems};
 use crate::pages::{Bound, Flow, Items};
 use params::{Param, input_schema, to_query, validate};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 /// SentinelOne's built-in roles, least privileged first (mirrors the WIT `role`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -98,30 +104,30 @@ impl Action {
         self.params.iter().flat_map(|group| group.iter()).collect()
     }
 
-    /// The input's JSON Schema (draft 2020-12). Targeted actions also require a target: ids,
-    /// or a filter with `confirmFilter: true`.
-    pub fn input_schema(&self) -> Value {
+    /// The input's JSON Schema (draft 2020-12), as text. Targeted actions also require a target:
+    /// ids, or a filter with `confirmFilter: true`.
+    pub fn input_schema(&self) -> String {
         let params = self.params();
-        let mut schema = input_schema(self.title, &params);
-        if let Ok(example) = serde_json::from_str::<Value>(self.example) {
-            schema["examples"] = json!([example]);
+        let mut extra = String::new();
+        if serde_json::from_str::<&serde_json::value::RawValue>(self.example).is_ok() {
+            extra = format!(r#","examples":[{}]"#, self.example);
         }
         if params.iter().any(|p| p.name == "filter") {
-            schema["oneOf"] = json!([
-                {"required": ["ids"], "not": {"required": ["filter"]}},
-                {
-                    "required": ["filter"],
-                    "anyOf": [
-                        {"required": ["confirmFilter"], "properties": {"confirmFilter": {"const": true}}},
-                        {"required": ["dryRun"], "properties": {"dryRun": {"const": true}}},
-                    ],
-                    "not": {"required": ["ids"]},
-                },
-            ]);
+            extra.push_str(TARGET_SCHEMA);
         }
-        schema
+        input_schema(self.title, &params, &extra)
     }
 }
+
+/// A targeted action's rule: ids, or a filter confirmed (or dry-run), never both.
+const TARGET_SCHEMA: &str = concat!(
+    r#","oneOf":["#,
+    r#"{"required":["ids"],"not":{"required":["filter"]}},"#,
+    r#"{"required":["filter"],"anyOf":["#,
+    r#"{"required":["confirmFilter"],"properties":{"confirmFilter":{"const":true}}},"#,
+    r#"{"required":["dryRun"],"properties":{"dryRun":{"const":true}}}"#,
+    r#"],"not":{"required":["ids"]}}]"#,
+);
 
 /// The action called `name`.
 pub fn find(name: &str) -> Option<&'static Action> {
@@ -196,9 +202,9 @@ pub fn invoke(client: &Client, name: &str, input: &str) -> Result<Output, Error>
             // A request that declares no data (deleting one object) goes without a body.
             let declares_data = params.iter().any(|p| p.usage == params::Use::Data);
             let data = Value::Object(params::to_data(&params, &fields));
-            let body = declares_data.then(|| if wrap { json!({ "data": data }) } else { data });
+            let body = declares_data.then(|| if wrap { object(vec![("data", data)]) } else { data });
             let envelope = client.call(method, &fill_path(path, &fields), &Query::new(), body.as_ref())?;
-            Ok(envelope.get("data").cloned().unwrap_or_else(|| json!({})).into())
+            Ok(envelope.get("data").cloned().unwrap_or_else(|| Value::Object(Map::new())).into())
         }
         Op::Native(run) => run(client, action, &fields),
     }
@@ -325,12 +331,25 @@ mod tests {
     }
 
     #[test]
+    fn connection_check_reports_a_denied_console_as_its_typed_failure() {
+        let t = FakeTransport::new(vec![]);
+        t.responses.borrow_mut().push(Err(Error::RequestDenied("the host's policy does not allow requests to console.example".into())));
+        let config = config(&[]);
+        let clock = FakeClock::default();
+        let client = Client::new(&t, &config, &NoLog, &clock);
+        let report = invoke(&client, "connection.check", "").unwrap().to_value();
+        assert_eq!(report["verdict"], "not-ready", "{report}");
+        assert_eq!(report["failure"]["error"], "request-denied", "{report}");
+    }
+
+    #[test]
     fn every_catalog_row_has_a_unique_dotted_name_and_a_schema() {
-        let mut names = std::collections::BTreeSet::new();
+        let mut names = alloc::collections::BTreeSet::new();
         for a in all() {
             assert!(names.insert(a.name), "duplicate {}", a.name);
             assert!(a.name.contains('.'), "{}", a.name);
-            assert_eq!(a.input_schema()["type"], "object");
+            let schema: Value = serde_json::from_str(&a.input_schema()).unwrap();
+            assert_eq!(schema["type"], "object", "{}", a.name);
         }
     }
 }

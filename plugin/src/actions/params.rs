@@ -5,7 +5,12 @@ use crate::Error;
 use crate::client::Query;
 use crate::config::is_id;
 use crate::time::parse_iso8601;
-use serde_json::{Map, Value, json};
+use alloc::borrow::ToOwned;
+use alloc::format;
+use alloc::string::String;
+use alloc::string::ToString;
+use alloc::vec::Vec;
+use serde_json::{Map, Value};
 
 /// The shape of one parameter's value.
 #[derive(Clone, Copy, Debug)]
@@ -109,41 +114,34 @@ impl Param {
         Param { required: true, ..self }
     }
 
-    fn schema(&self) -> Value {
+    /// This parameter's JSON Schema, as text.
+    fn schema(&self) -> String {
         const ID_PATTERN: &str = "^[0-9]{1,20}$";
         const NO_COMMA: &str = "^[^,]+$";
-        let mut s = match self.kind {
-            Kind::Id => json!({"type": "string", "pattern": ID_PATTERN}),
-            Kind::Ids => json!({"type": "array", "items": {"type": "string", "pattern": ID_PATTERN}, "minItems": 1, "uniqueItems": true}),
-            Kind::Text => json!({"type": "string", "minLength": 1}),
-            Kind::Texts => json!({"type": "array", "items": {"type": "string", "pattern": NO_COMMA}, "minItems": 1, "uniqueItems": true}),
-            Kind::Choice(values) => json!({"type": "string", "enum": values}),
-            Kind::Choices(values) => {
-                json!({"type": "array", "items": {"type": "string", "enum": values}, "minItems": 1, "uniqueItems": true})
-            }
-            Kind::Bool => json!({"type": "boolean"}),
-            Kind::Timestamp => json!({"type": "string", "format": "date-time"}),
-            Kind::Integer { min, max } => json!({"type": "integer", "minimum": min, "maximum": max}),
-            Kind::Object => json!({"type": "object"}),
-            Kind::Const(value) => json!({"const": value}),
-            Kind::Password => json!({"type": "string", "minLength": 10, "writeOnly": true}),
-            Kind::Paths => {
-                json!({"type": "array", "items": {"type": "string", "pattern": PATH_PATTERN}, "minItems": 1, "maxItems": 10, "uniqueItems": true})
-            }
-            Kind::Hash => json!({"type": "string", "pattern": HASH_PATTERN}),
-            Kind::Sha1 => json!({"type": "string", "pattern": SHA1_PATTERN}),
-            Kind::Filter(params) => {
-                let mut schema = input_schema("filter", &params.iter().collect::<Vec<_>>());
-                if let Some(o) = schema.as_object_mut() {
-                    o.remove("$schema");
-                    o.remove("title");
-                    o.insert("minProperties".into(), json!(1));
-                }
-                schema
-            }
+        // A non-empty array of unique strings, each matching `items`; `bound` may add `maxItems`.
+        let string_array = |items: String, bound: &str| {
+            format!(r#""type":"array","items":{{"type":"string",{items}}},"minItems":1{bound},"uniqueItems":true"#)
         };
-        s["description"] = Value::from(self.doc);
-        s
+        let pattern = |pattern: &str| format!(r#""pattern":{}"#, quoted(pattern));
+        let shape = match self.kind {
+            Kind::Id => format!(r#""type":"string",{}"#, pattern(ID_PATTERN)),
+            Kind::Ids => string_array(pattern(ID_PATTERN), ""),
+            Kind::Text => r#""type":"string","minLength":1"#.to_owned(),
+            Kind::Texts => string_array(pattern(NO_COMMA), ""),
+            Kind::Choice(values) => format!(r#""type":"string","enum":{}"#, quoted_list(values)),
+            Kind::Choices(values) => string_array(format!(r#""enum":{}"#, quoted_list(values)), ""),
+            Kind::Bool => r#""type":"boolean""#.to_owned(),
+            Kind::Timestamp => r#""type":"string","format":"date-time""#.to_owned(),
+            Kind::Integer { min, max } => format!(r#""type":"integer","minimum":{min},"maximum":{max}"#),
+            Kind::Object => r#""type":"object""#.to_owned(),
+            Kind::Const(value) => format!(r#""const":{}"#, quoted(value)),
+            Kind::Password => r#""type":"string","minLength":10,"writeOnly":true"#.to_owned(),
+            Kind::Paths => string_array(pattern(PATH_PATTERN), r#","maxItems":10"#),
+            Kind::Hash => format!(r#""type":"string",{}"#, pattern(HASH_PATTERN)),
+            Kind::Sha1 => format!(r#""type":"string",{}"#, pattern(SHA1_PATTERN)),
+            Kind::Filter(params) => format!(r#"{},"minProperties":1"#, object_schema(&params.iter().collect::<Vec<_>>())),
+        };
+        format!(r#"{{{shape},"description":{}}}"#, quoted(self.doc))
     }
 
     /// Checks one value; the error names the field as a JSON pointer.
@@ -155,7 +153,7 @@ impl Param {
             let Some(items) = value.as_array().filter(|a| !a.is_empty()) else {
                 return Err(Error::invalid(at.clone(), format!("expected a non-empty array of {what}")));
             };
-            let mut seen = std::collections::BTreeSet::new();
+            let mut seen = alloc::collections::BTreeSet::new();
             for (i, item) in items.iter().enumerate() {
                 match item.as_str() {
                     Some(s) if ok(s) && seen.insert(s) => {}
@@ -237,21 +235,31 @@ impl Param {
     }
 }
 
-/// The JSON Schema (draft 2020-12) of an input made of `params`.
-pub fn input_schema(title: &str, params: &[&Param]) -> Value {
-    let mut properties = Map::new();
-    for p in params {
-        properties.insert(p.name.to_owned(), p.schema());
-    }
+/// The JSON Schema (draft 2020-12) of an input made of `params`, as text; `extra` is more
+/// members (`,"key":value...`) for the top-level object.
+pub fn input_schema(title: &str, params: &[&Param], extra: &str) -> String {
+    format!(r#"{{"$schema":"https://json-schema.org/draft/2020-12/schema","title":{},{}{extra}}}"#, quoted(title), object_schema(params))
+}
+
+/// The members of an object schema whose properties are `params` (and nothing else).
+fn object_schema(params: &[&Param]) -> String {
+    let properties: Vec<String> = params.iter().map(|p| format!("{}:{}", quoted(p.name), p.schema())).collect();
     let required: Vec<&str> = params.iter().filter(|p| p.required).map(|p| p.name).collect();
-    json!({
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "title": title,
-        "type": "object",
-        "properties": properties,
-        "required": required,
-        "additionalProperties": false,
-    })
+    format!(
+        r#""type":"object","properties":{{{}}},"required":{},"additionalProperties":false"#,
+        properties.join(","),
+        quoted_list(&required)
+    )
+}
+
+/// `text` as a JSON string.
+fn quoted(text: &str) -> String {
+    Value::from(text).to_string()
+}
+
+/// `items` as a JSON array of strings.
+fn quoted_list(items: &[&str]) -> String {
+    format!("[{}]", items.iter().map(|item| quoted(item)).collect::<Vec<_>>().join(","))
 }
 
 /// Parses and validates an action input against `params`: a JSON object (an empty text means
@@ -287,14 +295,18 @@ fn validate_fields(params: &[&Param], fields: &Map<String, Value>, at: &str) -> 
 /// The `data` object of an action body: the validated `Use::Data` fields, as given.
 /// `Kind::Const` fields are always there, given or not.
 pub fn to_data(params: &[&Param], fields: &Map<String, Value>) -> Map<String, Value> {
-    params
-        .iter()
-        .filter(|p| p.usage == Use::Data)
-        .filter_map(|p| match p.kind {
-            Kind::Const(value) => Some((p.name.to_owned(), Value::from(value))),
-            _ => fields.get(p.name).map(|v| (p.name.to_owned(), v.clone())),
-        })
-        .collect()
+    let mut data = Map::new();
+    for p in params.iter().filter(|p| p.usage == Use::Data) {
+        let value = match p.kind {
+            Kind::Const(value) => Value::from(value),
+            _ => match fields.get(p.name) {
+                Some(value) => value.clone(),
+                None => continue,
+            },
+        };
+        data.insert(p.name.to_owned(), value);
+    }
+    data
 }
 
 /// The query parameters among validated `fields`.

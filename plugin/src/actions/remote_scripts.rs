@@ -7,10 +7,15 @@ use super::{Action, control};
 use crate::Error;
 use crate::client::{Client, MAX_PAGE_SIZE, Query};
 use crate::http::Method;
+use crate::output::object;
 use crate::output::{ObjectText, Output, RawItems};
 use crate::pages::{Bound, Flow, Items};
-use serde_json::{Map, Value, json};
-use std::time::Duration;
+use alloc::borrow::ToOwned;
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::time::Duration;
+use serde_json::{Map, Value};
 
 /// Task statuses SentinelOne reports.
 pub const TASK_STATUSES: &[&str] = &[
@@ -67,11 +72,14 @@ pub fn run(client: &Client, action: &Action, fields: &Map<String, Value>) -> Res
         if done || failure.is_some() || !deadline.sleep_within(client.clock, POLL_INTERVAL) {
             let mut warnings: Vec<Value> = out.get("warnings").and_then(Value::as_array).cloned().unwrap_or_default();
             if let Some(e) = failure {
-                warnings.push(json!(format!(
-                    "the script was started, but reading its tasks failed ({e}); follow them with scripts.status and the parentTaskId"
-                )));
+                warnings.push(
+                    format!(
+                        "the script was started, but reading its tasks failed ({e}); follow them with scripts.status and the parentTaskId"
+                    )
+                    .into(),
+                );
             } else if !done {
-                warnings.push(json!("some tasks had not ended when the wait ended (waitSeconds, or the host's call bound); follow them with scripts.status and the parentTaskId"));
+                warnings.push(Value::from("some tasks had not ended when the wait ended (waitSeconds, or the host's call bound); follow them with scripts.status and the parentTaskId"));
             }
             let mut head = ObjectText::new();
             for (key, value) in out.as_object().into_iter().flatten().filter(|(k, _)| *k != "warnings") {
@@ -81,7 +89,7 @@ pub fn run(client: &Client, action: &Action, fields: &Map<String, Value>) -> Res
                 .field("warnings", warnings)
                 .field("parentTaskId", parent.as_str())
                 .field("finished", done)
-                .field("statusCounts", Value::Object(counts.into_iter().map(|(s, n)| (s, Value::from(n))).collect()))
+                .field("statusCounts", object(counts.iter().map(|(s, n)| (s.as_str(), Value::from(*n))).collect()))
                 .items("tasks", tasks)
                 .field("moreTasks", more);
             return Ok(head.into());

@@ -9,6 +9,10 @@
 use crate::Error;
 use crate::config::is_id;
 use crate::time::{format_micros, parse_iso8601_micros};
+use alloc::borrow::ToOwned;
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
 /// The format this plugin writes and reads.
@@ -53,6 +57,14 @@ struct Stored {
     versions: Vec<(String, i64, i64)>,
 }
 
+/// A checkpoint's `format`, read before anything else (any other field is left unread).
+#[derive(Deserialize)]
+struct Head<'a> {
+    /// Raw, so a `format` of any type is refused as unknown rather than as unreadable JSON.
+    #[serde(borrow)]
+    format: Option<&'a serde_json::value::RawValue>,
+}
+
 fn refused(why: impl Into<String>) -> Error {
     Error::invalid("/checkpoint", why)
 }
@@ -74,15 +86,16 @@ impl Checkpoint {
     /// Reads a checkpoint text, refusing one that is malformed, of a newer format, or of another
     /// stream or console (`invalid-input` at `/checkpoint`).
     pub fn parse(text: &str, stream: &str, console: &str) -> Result<Checkpoint, Error> {
-        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| refused(format!("the checkpoint is not JSON ({e})")))?;
-        match value.get("format").and_then(serde_json::Value::as_u64) {
+        // The format first, alone: a newer format is refused for what it is, whatever its fields.
+        let head: Head = serde_json::from_str(text).map_err(|e| refused(format!("the checkpoint is not JSON ({e})")))?;
+        match head.format.and_then(|raw| raw.get().parse::<u64>().ok()) {
             Some(f) if f == u64::from(FORMAT) => {}
             Some(f) if f > u64::from(FORMAT) => {
                 return Err(refused(format!("the checkpoint has format {f}, newer than this plugin's {FORMAT}: upgrade the plugin")));
             }
             _ => return Err(refused(format!("the checkpoint has no known format (expected {FORMAT})"))),
         }
-        let stored: Stored = serde_json::from_value(value).map_err(|e| refused(format!("the checkpoint is malformed ({e})")))?;
+        let stored: Stored = serde_json::from_str(text).map_err(|e| refused(format!("the checkpoint is malformed ({e})")))?;
         if stored.stream != stream {
             return Err(refused(format!("the checkpoint belongs to the `{}` stream, not `{stream}`", stored.stream)));
         }
@@ -103,15 +116,19 @@ impl Checkpoint {
         if stored.versions.iter().any(|(id, ..)| !is_id(id)) {
             return Err(refused("the checkpoint's revisit versions are not keyed by SentinelOne ids"));
         }
+        // The plugin writes both lists sorted and without repeats (it looks ids up by binary
+        // search); a list that is not was written by something else, so the checkpoint is refused.
+        let ascending = |ids: Vec<&str>| ids.windows(2).all(|pair| pair[0] < pair[1]);
+        if !ascending(stored.at_watermark.iter().map(String::as_str).collect())
+            || !ascending(stored.versions.iter().map(|(id, ..)| id.as_str()).collect())
+        {
+            return Err(refused("the checkpoint's ids are out of order or repeated, as this plugin never writes them"));
+        }
         let sweep_from = match &stored.sweep_from {
             Some(text) => time("sweep position", text)?,
             None => 0,
         };
-        let (mut at_watermark, mut versions) = (stored.at_watermark, stored.versions);
-        at_watermark.sort_unstable();
-        at_watermark.dedup();
-        versions.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        versions.dedup_by(|a, b| a.0 == b.0);
+        let (at_watermark, versions) = (stored.at_watermark, stored.versions);
         Ok(Checkpoint { stream: stored.stream, console: stored.console, origin, watermark, at_watermark, sweep_from, versions })
     }
 
@@ -197,6 +214,8 @@ mod tests {
             ("{not json".to_owned(), "threats", "console.example", "not JSON"),
             (text.replace("\"11\"", "\"x1\""), "threats", "console.example", "ids"),
             (text.replace("\"stream\"", "\"extra\":1,\"stream\""), "threats", "console.example", "malformed"),
+            (text.replace("[\"11\",\"12\"]", "[\"12\",\"11\"]"), "threats", "console.example", "out of order"),
+            (text.replace("[\"11\",\"12\"]", "[\"11\",\"11\"]"), "threats", "console.example", "repeated"),
         ] {
             let e = Checkpoint::parse(&text, stream, console).unwrap_err();
             assert!(

@@ -4,6 +4,8 @@
 
 use crate::output::redact;
 use crate::time::format_micros;
+use alloc::format;
+use alloc::string::String;
 use serde_json::value::RawValue;
 
 /// `{"stream","eventId","console","version","record"}` as JSON text.
@@ -34,7 +36,7 @@ pub fn event_id(console: &str, stream: &str, id: &str, version: &str) -> String 
     const PRIME: u128 = 0x0000000001000000000000000000013B;
     let mut hash = OFFSET;
     for part in [console, stream, id, version] {
-        for byte in part.bytes().chain(std::iter::once(0)) {
+        for byte in part.bytes().chain(core::iter::once(0)) {
             hash ^= u128::from(byte);
             hash = hash.wrapping_mul(PRIME);
         }

@@ -14,6 +14,10 @@
 //! The checkpoint moves with each emitted event, so when a request fails half way the call still
 //! returns what it has, with a checkpoint that covers exactly that.
 
+use alloc::format;
+use alloc::string::String;
+use alloc::string::ToString;
+use alloc::vec::Vec;
 pub mod checkpoint;
 pub mod event;
 pub mod streams;

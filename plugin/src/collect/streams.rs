@@ -1,6 +1,7 @@
 //! The streams `collect` offers: where each reads, what moves its watermark, and what a version is.
 
 use crate::actions::Role;
+use alloc::string::String;
 
 /// One stream, declared once.
 #[derive(Debug)]

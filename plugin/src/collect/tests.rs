@@ -8,9 +8,9 @@ use crate::clock::FakeClock;
 use crate::http::{Request, Response, Transport};
 use crate::log::NoLog;
 use crate::time::format_micros;
+use core::cell::{Cell, RefCell};
 use serde_json::Value;
 use serde_json::json;
-use std::cell::{Cell, RefCell};
 
 const SECOND: i64 = 1_000_000;
 /// The console's clock: 2026-03-01T12:00:00Z.
@@ -164,7 +164,7 @@ fn drain(console: &Console, stream: &str, mut checkpoint: Option<String>, option
 }
 
 fn assert_exactly_once(keys: &[(String, String)], expected: usize) {
-    let unique: std::collections::BTreeSet<_> = keys.iter().collect();
+    let unique: alloc::collections::BTreeSet<_> = keys.iter().collect();
     assert_eq!((keys.len(), unique.len()), (expected, expected), "{keys:?}");
 }
 
@@ -208,7 +208,7 @@ fn a_record_updated_while_a_call_pages_is_emitted_once_per_version() {
     // After the first page, threat 1 (already emitted) and threat 6 (not yet) are updated.
     let mut once = true;
     *console.after_page.borrow_mut() = Some(Box::new(move |records: &mut Vec<Value>| {
-        if std::mem::take(&mut once) {
+        if core::mem::take(&mut once) {
             records[0] = threat(1, t + 100 * SECOND);
             records[5] = threat(6, t + 101 * SECOND);
         }

@@ -7,6 +7,12 @@
 //! `…49.500000Z` are one instant. Calendar arithmetic is Howard Hinnant's, so no date crate is
 //! needed (the plugin is a small wasm component).
 
+#![cfg_attr(not(test), no_std)]
+
+extern crate alloc;
+use alloc::format;
+use alloc::string::String;
+
 /// Microseconds in a second and in a day.
 pub const MICROS_PER_SECOND: i64 = 1_000_000;
 pub const MICROS_PER_DAY: i64 = 86_400 * MICROS_PER_SECOND;

@@ -4,6 +4,7 @@
 use super::super::params::{Kind, Param};
 use super::{NONE, row};
 use crate::actions::{Action, Op, Role, generic};
+use crate::output::Output;
 
 /// Where and what: shared by both generic actions.
 const GENERIC_PATH: &[Param] = &[
@@ -49,17 +50,14 @@ pub const ACTIONS: &[Action] = &[
         "Test the connection",
         "Reachability, identity, roles, scope and token expiry, as the typed check report (a projection: the console's own answers are system.info and api.get on user).",
         &[NONE],
-        Op::Native(|client, _, _| Ok(serde_json::to_value(crate::check::run(client)).unwrap_or_default().into())),
+        Op::Native(|client, _, _| Output::serialized(&crate::check::run(client))),
     ),
     row(
         "organizations.tree",
         "Map organisations",
         "The accounts → sites → groups tree the token can see, with licence counts (a typed projection: every field SentinelOne sends is in accounts.list, sites.list and groups.list).",
         &[NONE],
-        Op::Native(|client, _, _| {
-            let tree = crate::organizations::tree(client)?;
-            serde_json::to_value(tree).map(Into::into).map_err(|e| crate::Error::Other(e.to_string()))
-        }),
+        Op::Native(|client, _, _| Output::serialized(&crate::organizations::tree(client)?)),
     ),
     row("system.info", "Console information", "The console's version, build, release and latest agent version.", &[NONE], Op::Read { path: "system/info" }),
     row("system.status", "Console health", "Whether the console is up (no authentication; 1 call per second per IP).", &[NONE], Op::Read { path: "system/status" }),
