@@ -108,10 +108,14 @@ fn ensure_target() {
     }
 }
 
-/// The flags every optimisation pass runs with: the features rustc's `wasm32-wasip2` output uses
-/// (binaryen refuses a module that uses a feature it was not told about, so a new one fails the
-/// build instead of being mis-optimised).
+/// The passes, then the features rustc's `wasm32-wasip2` output uses (binaryen refuses a module
+/// that uses a feature it was not told about, so a new one fails the build instead of being
+/// mis-optimised). Flattening and re-looping the control flow before two `-Oz` rounds takes about
+/// 4 s more than one `-Oz` and 3.7 KB less (measured: no change in guest time paging agents).
 const WASM_OPT_FLAGS: &[&str] = &[
+    "--flatten",
+    "--rereloop",
+    "-Oz",
     "-Oz",
     "--enable-bulk-memory",
     "--enable-sign-ext",
@@ -142,8 +146,10 @@ fn optimise(manifest_dir: &Path, target_root: &Path, linked: &Path, shipped: &Pa
         return;
     }
     // The same input gives the same output: skip npm and binaryen (about 15 s) when nothing changed.
+    // The input is the component, the flags and the pinned binaryen: a change to any re-optimises.
     let stamp = shipped.with_extension("input-sha256");
-    let input_sha = sha256(&component);
+    let lock = std::fs::read(manifest_dir.join("binaryen/package-lock.json")).expect("binaryen/package-lock.json");
+    let input_sha = sha256(&[component.as_slice(), WASM_OPT_FLAGS.join(" ").as_bytes(), &lock].concat());
     if shipped.exists() && std::fs::read_to_string(&stamp).is_ok_and(|s| s == input_sha) {
         return;
     }

@@ -10,7 +10,6 @@ use crate::{API_PREFIX, Error};
 use alloc::borrow::ToOwned;
 use alloc::format;
 use alloc::string::String;
-use alloc::string::ToString;
 use alloc::vec;
 use alloc::vec::Vec;
 use core::time::Duration;
@@ -159,7 +158,7 @@ impl<'a> Client<'a> {
         if body.is_some() {
             headers.push(("content-type".to_owned(), "application/json".to_owned()));
         }
-        let request = self.console_request(method, path_and_query, headers, body.map(|b| b.to_string().into_bytes()));
+        let request = self.console_request(method, path_and_query, headers, body.map(|b| crate::output::text(b).into_bytes()));
         self.deliver(request, &format!("{API_PREFIX}{path}"))
     }
 

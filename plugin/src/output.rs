@@ -49,7 +49,7 @@ impl Output {
     /// The output as the JSON text `invoke` returns, without secrets.
     pub fn into_text(self) -> String {
         match self {
-            Output::Value(value) => redacted(value.to_string()),
+            Output::Value(value) => redacted(text(&value)),
             Output::Text(text) => text,
         }
     }
@@ -76,6 +76,12 @@ pub fn object_map(fields: Vec<(&str, Value)>) -> serde_json::Map<String, Value> 
         map.insert(key.to_owned(), value);
     }
     map
+}
+
+/// A value as compact JSON text. `Value`'s `to_string` goes through `Display`, which also
+/// compiles the pretty printer (for `{:#}`).
+pub fn text(value: &Value) -> String {
+    serde_json::to_string(value).unwrap_or_default()
 }
 
 /// `text` without secrets, copied only when it holds some.
@@ -160,7 +166,7 @@ impl ObjectText {
     /// Adds `key: value` (one `Value` type, not a generic: each serialised type costs the
     /// component code).
     pub fn field(mut self, key: &str, value: impl Into<Value>) -> Self {
-        let text = value.into().to_string();
+        let text = text(&value.into());
         self.parts.push((key.to_owned(), Part::Json(redact(&text).into_owned())));
         self
     }

@@ -23,13 +23,12 @@ use crate::client::{Client, Query};
 use crate::http::Method;
 use crate::log::Level;
 use crate::{API_PREFIX, Error};
-use alloc::borrow::ToOwned;
+use alloc::borrow::{Cow, ToOwned};
 use alloc::format;
 use alloc::string::String;
 use alloc::string::ToString;
 use alloc::vec::Vec;
 use s1_json_text::envelope::{self, Data, DataFields, array};
-use serde_json::Value;
 use serde_json::value::RawValue;
 
 /// Where a list endpoint keeps its items inside `data`.
@@ -80,11 +79,14 @@ impl<'a> Page<'a> {
             _ => return Err(unexpected(expected(items_at))),
         };
         let pagination = envelope.pagination;
-        let next_cursor = match pagination.as_ref().and_then(|p| p.next_cursor.as_ref()) {
-            Some(Value::String(s)) if !s.is_empty() && s != "null" => Some(s.clone()),
-            _ => None,
-        };
-        let total_items = pagination.and_then(|p| p.total_items).and_then(|t| t.as_u64());
+        // A cursor is a non-empty string other than "null"; a count, a whole number.
+        let next_cursor = pagination
+            .as_ref()
+            .and_then(|p| p.next_cursor)
+            .and_then(|raw| s1_json_text::scan::as_str(raw.get()))
+            .filter(|s| !s.is_empty() && s != "null")
+            .map(Cow::into_owned);
+        let total_items = pagination.and_then(|p| p.total_items).and_then(|raw| raw.get().parse::<u64>().ok());
         Ok(Page { items, next_cursor, total_items, beside })
     }
 }
@@ -237,6 +239,7 @@ mod tests {
     use crate::client::tests::{FakeTransport, config};
     use crate::clock::FakeClock;
     use crate::log::NoLog;
+    use serde_json::Value;
     use serde_json::json;
 
     fn page(ids: &[&str], cursor: Value) -> (u16, Value) {

@@ -4,7 +4,6 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 use serde::Deserialize;
-use serde_json::Value;
 use serde_json::value::RawValue;
 
 /// The fields of a `data` object, values unparsed.
@@ -15,18 +14,19 @@ pub type DataFields<'a> = Vec<(String, &'a RawValue)>;
 pub struct Envelope<'a> {
     #[serde(borrow, default)]
     pub data: Option<Data<'a>>,
-    #[serde(default)]
-    pub pagination: Option<Pagination>,
+    #[serde(borrow, default)]
+    pub pagination: Option<Pagination<'a>>,
 }
 
 /// `pagination`, kept as the server sent it (the caller decides what a usable cursor or count
-/// is: SentinelOne ends lists with `null`, `""` or `"null"`).
+/// is: SentinelOne ends lists with `null`, `""` or `"null"`). Raw: a `Value` here would compile
+/// its whole parser a second time, at this crate's speed-first optimisation level.
 #[derive(Deserialize)]
-pub struct Pagination {
-    #[serde(default, rename = "nextCursor")]
-    pub next_cursor: Option<Value>,
-    #[serde(default, rename = "totalItems")]
-    pub total_items: Option<Value>,
+pub struct Pagination<'a> {
+    #[serde(borrow, default, rename = "nextCursor")]
+    pub next_cursor: Option<&'a RawValue>,
+    #[serde(borrow, default, rename = "totalItems")]
+    pub total_items: Option<&'a RawValue>,
 }
 
 /// `data`, split in the same pass that validates it: an array into its items, an object into its

@@ -139,7 +139,16 @@ pub fn member<'a>(object: &'a str, key: &str) -> Option<&'a str> {
 
 /// The value at a JSON pointer (`/alertInfo/createdAt`; object members only) in `text`.
 pub fn lookup<'a>(text: &'a str, pointer: &str) -> Option<&'a str> {
-    pointer.split('/').skip(1).try_fold(text, member)
+    // Segments are found byte by byte (a `/` is never inside a UTF-8 sequence): `str::split`
+    // would compile its searcher a second time in this crate's speed-first build.
+    let slash = |s: &str| s.bytes().position(|b| b == b'/');
+    let Some(first) = slash(pointer) else { return Some(text) };
+    let (mut value, mut rest) = (text, &pointer[first + 1..]);
+    while let Some(end) = slash(rest) {
+        value = member(value, &rest[..end])?;
+        rest = &rest[end + 1..];
+    }
+    member(value, rest)
 }
 
 /// A JSON string's text (quotes included) decoded; `None` when it is not a string.

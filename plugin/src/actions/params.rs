@@ -8,7 +8,6 @@ use crate::time::parse_iso8601;
 use alloc::borrow::ToOwned;
 use alloc::format;
 use alloc::string::String;
-use alloc::string::ToString;
 use alloc::vec::Vec;
 use serde_json::{Map, Value};
 
@@ -230,7 +229,7 @@ impl Param {
         match value {
             Value::String(s) => s.clone(),
             Value::Array(items) => items.iter().map(Self::query_value).collect::<Vec<_>>().join(","),
-            other => other.to_string(),
+            other => crate::output::text(other),
         }
     }
 }
@@ -254,7 +253,7 @@ fn object_schema(params: &[&Param]) -> String {
 
 /// `text` as a JSON string.
 fn quoted(text: &str) -> String {
-    Value::from(text).to_string()
+    crate::output::text(&Value::from(text))
 }
 
 /// `items` as a JSON array of strings.
