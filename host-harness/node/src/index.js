@@ -251,8 +251,9 @@ class Plugin {
         throw new Fault("exit", `the plugin called exit (${code})`);
       },
     };
-    // No stdin; stdout is discarded; stderr (where a panic message goes) is kept, 8 KiB at most,
-    // for the Fault of a trapping call. The shim's would be the host process's own.
+    // No stdin; stdout is discarded; stderr is kept, 8 KiB at most, for the Fault of a trapping
+    // call. The shim's would be the host process's own. (This plugin imports none of wasi:cli and
+    // logs its panic message through wasi:logging; a std guest writes it to stderr.)
     const stdoutKey = `${host.agentKey}:stdout`;
     const stderrKey = `${host.agentKey}:stderr`;
     imports["wasi:cli/stdin"] = { getStdin: () => inputStreamCreate(worker("emptyInput")) };
