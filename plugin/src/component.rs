@@ -65,10 +65,17 @@ unsafe extern "C" fn cabi_realloc(old_ptr: *mut u8, old_len: usize, align: usize
 }
 
 /// A panic is a bug (the plugin answers bad input with typed errors): its message goes to the
-/// host's log, then the call traps, which the host reports as a failed call.
+/// host's log, then the call traps, which the host reports as a failed call. The message is
+/// formatted on the stack, since the panic may be an allocation failure, and only once: a panic
+/// while reporting one traps straight away.
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
-    logging::log(logging::Level::Critical, "sentinelone", &format!("the plugin panicked: {info}"));
+    static REPORTING: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
+    if !REPORTING.swap(true, core::sync::atomic::Ordering::Relaxed) {
+        let mut message = crate::log::BoundedText::new();
+        let _ = core::fmt::write(&mut message, format_args!("the plugin panicked: {info}"));
+        logging::log(logging::Level::Critical, "sentinelone", message.as_str());
+    }
     core::arch::wasm32::unreachable()
 }
 

@@ -10,6 +10,7 @@
 //! The loops index bytes directly, with no iterator adapters or per-string calls in the way.
 
 use alloc::string::String;
+
 /// The index just past the string starting with the quote at `start` (the text's end when the
 /// string is unterminated).
 #[inline(always)]

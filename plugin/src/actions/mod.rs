@@ -5,11 +5,6 @@
 //! input against the parameters, applies the configuration's scope pins, sends the request(s),
 //! and shapes the output, the same way for every row. Adding an endpoint is adding a row.
 
-use alloc::borrow::ToOwned;
-use alloc::format;
-use alloc::string::String;
-use alloc::vec;
-use alloc::vec::Vec;
 pub mod act;
 pub mod catalog;
 pub mod deep_visibility;
@@ -21,9 +16,13 @@ pub mod remote_scripts;
 use crate::Error;
 use crate::client::{Client, Query, data_object};
 use crate::config::ScopePins;
-use crate::output::object;
-use crate::output::{ObjectText, Output, RawItems};
+use crate::output::{ObjectText, Output, RawItems, object};
 use crate::pages::{Bound, Flow, Items};
+use alloc::borrow::ToOwned;
+use alloc::format;
+use alloc::string::String;
+use alloc::vec;
+use alloc::vec::Vec;
 use params::{Param, input_schema, to_query, validate};
 use serde_json::{Map, Value};
 

@@ -14,10 +14,6 @@
 //! The checkpoint moves with each emitted event, so when a request fails half way the call still
 //! returns what it has, with a checkpoint that covers exactly that.
 
-use alloc::format;
-use alloc::string::String;
-use alloc::string::ToString;
-use alloc::vec::Vec;
 pub mod checkpoint;
 pub mod event;
 pub mod streams;
@@ -28,6 +24,10 @@ use crate::client::{Client, MAX_PAGE_SIZE, Query};
 use crate::http::Method;
 use crate::pages::{Bound, Flow, Items};
 use crate::time::{format_micros, parse_http_date, parse_iso8601_micros};
+use alloc::format;
+use alloc::string::String;
+use alloc::string::ToString;
+use alloc::vec::Vec;
 use checkpoint::Checkpoint;
 use s1_json_text::scan::{as_str, lookup};
 use serde_json::value::RawValue;
