@@ -166,8 +166,7 @@ impl ObjectText {
     /// Adds `key: value` (one `Value` type, not a generic: each serialised type costs the
     /// component code).
     pub fn field(mut self, key: &str, value: impl Into<Value>) -> Self {
-        let text = text(&value.into());
-        self.parts.push((key.to_owned(), Part::Json(redact(&text).into_owned())));
+        self.parts.push((key.to_owned(), Part::Json(redacted(text(&value.into())))));
         self
     }
 

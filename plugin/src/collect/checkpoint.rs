@@ -118,10 +118,7 @@ impl Checkpoint {
         }
         // The plugin writes both lists sorted and without repeats (it looks ids up by binary
         // search); a list that is not was written by something else, so the checkpoint is refused.
-        let ascending = |ids: Vec<&str>| ids.windows(2).all(|pair| pair[0] < pair[1]);
-        if !ascending(stored.at_watermark.iter().map(String::as_str).collect())
-            || !ascending(stored.versions.iter().map(|(id, ..)| id.as_str()).collect())
-        {
+        if !stored.at_watermark.windows(2).all(|pair| pair[0] < pair[1]) || !stored.versions.windows(2).all(|pair| pair[0].0 < pair[1].0) {
             return Err(refused("the checkpoint's ids are out of order or repeated, as this plugin never writes them"));
         }
         let sweep_from = match &stored.sweep_from {
